@@ -1,0 +1,37 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module';
+import { CsrfGuard } from './common/csrf/csrf.guard';
+import { AuthenticatedGuard } from './common/http/authenticated.guard';
+import { HtmlExceptionFilter } from './common/http/html-exception.filter';
+import { CLOCK, systemClock } from './common/time/clock';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { HomeModule } from './home/home.module';
+import { SessionsModule } from './sessions/sessions.module';
+import { UsersModule } from './users/users.module';
+
+const features = [SessionsModule, UsersModule, AuthModule, HomeModule, HealthModule];
+
+/** Cross-cutting rules, in the order they run: login required unless @Public(), then CSRF on state changes. */
+const globalProviders = [
+  { provide: CLOCK, useValue: systemClock },
+  { provide: APP_GUARD, useClass: AuthenticatedGuard },
+  { provide: APP_GUARD, useClass: CsrfGuard },
+  { provide: APP_FILTER, useClass: HtmlExceptionFilter },
+];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), ...features],
+      providers: globalProviders,
+      exports: [CLOCK],
+    };
+  }
+}

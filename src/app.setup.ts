@@ -1,0 +1,47 @@
+import { MikroORM, RequestContext } from '@mikro-orm/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import passport from 'passport';
+import { dirname, join } from 'node:path';
+import { varyOnHtmx } from './common/htmx/htmx';
+import { requestLogger } from './common/http/request-logger';
+import { securityHeaders } from './common/http/security-headers';
+import { PROJECT_ROOT } from './common/project-root';
+import { configureViews } from './common/views/view-engine';
+import { viewLocals } from './common/views/view-locals';
+import { AppConfig } from './config/app-config';
+import { DatabaseSessionStore } from './sessions/database-session.store';
+import { sessionMiddleware } from './sessions/session.middleware';
+
+/** Bootstrap, Bootstrap Icons and htmx are served from node_modules: no CDN, works offline and under the CSP. */
+const VENDOR_ASSETS: Record<string, string> = {
+  '/vendor/bootstrap': join(packageDir('bootstrap'), 'dist'),
+  '/vendor/bootstrap-icons': join(packageDir('bootstrap-icons'), 'font'),
+  '/vendor/htmx': join(packageDir('htmx.org'), 'dist'),
+};
+
+/** Everything Express-level the app needs, in order; shared by main.ts and the tests so both run the same app. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use(requestLogger);
+  app.use(securityHeaders());
+  for (const [prefix, dir] of Object.entries(VENDOR_ASSETS)) {
+    app.use(prefix, express.static(dir, { maxAge: '7d', index: false }));
+  }
+  app.use(express.static(join(PROJECT_ROOT, 'public'), { maxAge: '1h', index: false }));
+  app.use(varyOnHtmx);
+  // One MikroORM context per request, opened before the session store and passport touch the database.
+  const orm = app.get(MikroORM);
+  app.use((_req: express.Request, _res: express.Response, next: express.NextFunction) => RequestContext.create(orm.em, next));
+  app.use(sessionMiddleware(config, app.get(DatabaseSessionStore)));
+  app.use(passport.session());
+  app.use(viewLocals);
+  configureViews(app, config.env === 'production');
+  app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
+  app.enableShutdownHooks();
+}
+
+function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`));
+}

@@ -1,0 +1,79 @@
+import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { promisify } from 'node:util';
+import { flash } from '../common/flash/flash';
+import { Public } from '../common/http/public.decorator';
+import { localPath } from '../common/http/safe-redirect';
+import { Clock, CLOCK } from '../common/time/clock';
+import { SESSION_COOKIE, SessionCookie } from '../sessions/session-cookie';
+import { AuthService } from './auth.service';
+import { LoginGuard } from './login.guard';
+import { field } from './registration-form';
+
+export const LOGIN_FAILED = 'Invalid email/username or password.';
+export const REGISTERED = 'Registration successful. Please log in.';
+export const WELCOME_BACK = 'Welcome back!';
+export const LOGGED_OUT = 'You have been logged out.';
+
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SESSION_COOKIE) private readonly sessionCookie: SessionCookie,
+  ) {}
+
+  @Public()
+  @Get('login')
+  loginPage(@Req() req: Request, @Res() res: Response, @Query('next') next: unknown, @Query('logged_out') loggedOut: unknown) {
+    if (req.user) return res.redirect(303, '/');
+    const notice = loggedOut !== undefined ? LOGGED_OUT : undefined;
+    res.render('pages/auth/login', { title: 'Log in', next: localPath(next), notice });
+  }
+
+  @Public()
+  @Post('login')
+  @UseGuards(LoginGuard)
+  login(@Req() req: Request, @Res() res: Response) {
+    const next = localPath(field(req.body, 'next'));
+    if (!req.user) {
+      return res.status(401).render('pages/auth/login', {
+        title: 'Log in',
+        identifier: field(req.body, 'identifier').slice(0, 254),
+        next,
+        error: LOGIN_FAILED,
+      });
+    }
+    req.session.authenticatedAt = this.clock.now().getTime();
+    flash(req, 'success', WELCOME_BACK);
+    res.redirect(303, next ?? '/');
+  }
+
+  @Public()
+  @Get('register')
+  registerPage(@Req() req: Request, @Res() res: Response) {
+    if (req.user) return res.redirect(303, '/');
+    res.render('pages/auth/register', { title: 'Create your account', values: {}, errors: {} });
+  }
+
+  @Public()
+  @Post('register')
+  async register(@Req() req: Request, @Res() res: Response) {
+    const result = await this.auth.register(req.body);
+    if (!result.ok) {
+      return res.status(422).render('pages/auth/register', { title: 'Create your account', ...result });
+    }
+    flash(req, 'success', REGISTERED);
+    res.redirect(303, '/login');
+  }
+
+  /** Ends the session on the server, clears the cookie, and says so on the login page. */
+  @Post('logout')
+  async logout(@Req() req: Request, @Res() res: Response) {
+    await promisify(req.logout.bind(req))();
+    await promisify(req.session.destroy.bind(req.session))();
+    const { maxAge: _, ...attributes } = this.sessionCookie.options;
+    res.clearCookie(this.sessionCookie.name, attributes);
+    res.redirect(303, '/login?logged_out');
+  }
+}

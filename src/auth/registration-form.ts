@@ -1,0 +1,45 @@
+import { passwordProblems } from './password-policy';
+
+export interface RegistrationValues {
+  username: string;
+  email: string;
+}
+
+export type FieldErrors<F extends string> = Partial<Record<F, string[]>>;
+export type RegistrationErrors = FieldErrors<'username' | 'email' | 'password'>;
+
+const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+const EMAIL_MAX_LENGTH = 254;
+
+/** A form field as one string: absent fields and array tricks (`username[]=…`) become the empty string. */
+export function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+export interface ParsedRegistration {
+  values: RegistrationValues;
+  password: string;
+  errors: RegistrationErrors;
+}
+
+/** Reads and checks the register form; uniqueness is checked later, against the database. */
+export function parseRegistration(body: unknown): ParsedRegistration {
+  const values = { username: field(body, 'username').trim(), email: field(body, 'email').trim() };
+  const password = field(body, 'password');
+  const errors: RegistrationErrors = {};
+  if (!USERNAME.test(values.username)) {
+    errors.username = ['Username must be 3–32 characters: letters, digits, _ . or -.'];
+  }
+  if (values.email.length > EMAIL_MAX_LENGTH || !EMAIL.test(values.email)) {
+    errors.email = ['Enter a valid email address, like name@example.com.'];
+  }
+  const problems = passwordProblems(password, values);
+  if (problems.length > 0) errors.password = problems;
+  return { values, password, errors };
+}
+
+export function hasErrors(errors: FieldErrors<string>): boolean {
+  return Object.keys(errors).length > 0;
+}

@@ -1,0 +1,43 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { AppConfig } from '../../config/app-config';
+import { APP_CONFIG } from '../../config/config.module';
+import { matchesCsrfToken } from './csrf-token';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'X-CSRF-Token';
+export const CSRF_FIELD = '_csrf';
+
+export const CSRF_REFUSED =
+  'This form has expired or did not come from Photosphere. Reload the page and try again.';
+export const CROSS_SITE_REFUSED = 'Requests from other sites are not allowed.';
+
+/**
+ * Every state-changing request must carry the session's token, in the `X-CSRF-Token` header (htmx) or the `_csrf`
+ * form field, and must not come from another site (Origin / Sec-Fetch-Site). Runs before any body is consumed by
+ * upload handlers, since guards run before interceptors.
+ */
+@Injectable()
+export class CsrfGuard implements CanActivate {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    if (SAFE_METHODS.has(req.method)) return true;
+    if (this.isCrossSite(req)) throw new ForbiddenException(CROSS_SITE_REFUSED);
+    const expected = req.session?.csrfToken;
+    const candidates = [req.get(CSRF_HEADER), (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]];
+    if (!candidates.some((candidate) => matchesCsrfToken(expected, candidate))) {
+      throw new ForbiddenException(CSRF_REFUSED);
+    }
+    return true;
+  }
+
+  private isCrossSite(req: Request): boolean {
+    if (req.get('Sec-Fetch-Site') === 'cross-site') return true;
+    const origin = req.get('Origin');
+    if (origin === undefined) return false;
+    const allowed = [new URL(this.config.baseUrl).origin, `${req.protocol}://${req.get('Host')}`];
+    return !allowed.includes(origin);
+  }
+}

@@ -1,0 +1,14 @@
+const BASE = 'http://photosphere.invalid';
+
+/**
+ * Turns a user-supplied "come back here" value into a same-site path, or undefined. Rejects absolute URLs,
+ * protocol-relative `//host`, backslash tricks and control characters, so a login link can never send someone away.
+ */
+export function localPath(candidate: unknown): string | undefined {
+  if (typeof candidate !== 'string' || candidate.length > 2048) return undefined;
+  if (!candidate.startsWith('/') || candidate.startsWith('//') || candidate.includes('\\')) return undefined;
+  if (/[\u0000-\u001f\u007f]/.test(candidate)) return undefined;
+  const url = new URL(candidate, BASE);
+  if (url.origin !== BASE) return undefined;
+  return url.pathname + url.search + url.hash;
+}

@@ -1,0 +1,29 @@
+import 'express-session';
+import type { FlashMessage } from '../flash/flash';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Synchronizer token for CSRF protection (see common/csrf). */
+    csrfToken: string;
+    /** Messages shown once, on the next page rendered. */
+    flash: FlashMessage[];
+    /** When the user logged in (epoch ms): bounds the session's absolute lifetime. */
+    authenticatedAt: number;
+    passport: { user: string };
+  }
+}
+
+declare global {
+  namespace Express {
+    /** The logged-in user as kept on the request: never the entity, never the password hash. */
+    interface User {
+      id: string;
+      username: string;
+      email: string;
+    }
+    interface Request {
+      /** Set by the request logger; also sent back as X-Request-Id. */
+      id: string;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { isAbsolute, resolve } from 'node:path';
+
+export type DatabaseConfig =
+  | { driver: 'sqlite'; file: string }
+  | { driver: 'mysql' | 'mariadb'; url: string };
+
+/** Everything Photosphere reads from its environment, parsed and checked once at start-up. */
+export interface EnvConfig {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  baseUrl: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** Required in production; elsewhere start-up generates one and keeps it in DATA_DIR (see session-secret.ts). */
+  sessionSecret?: string;
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
+  /** Handed to Express's `trust proxy` setting; `false` trusts no proxy. */
+  trustProxy: boolean | number | string;
+  /** Secure cookies (and the `__Host-` cookie prefix) — on in production, where TLS is expected. */
+  secureCookies: boolean;
+}
+
+/** The configuration the running app uses: the environment's, with the session secret resolved. */
+export type AppConfig = EnvConfig & { sessionSecret: string };
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): EnvConfig {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'], 'development');
+  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const dataDir = absolute(env.DATA_DIR?.trim() || './data');
+  const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
+  if (nodeEnv === 'production' && !sessionSecret) {
+    throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production (use 32 or more random characters).');
+  }
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters long.');
+  }
+  return {
+    env: nodeEnv,
+    port,
+    baseUrl: baseUrl(env, port),
+    dataDir,
+    database: database(env, dataDir),
+    sessionSecret,
+    sessionIdleMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
+    sessionAbsoluteMs: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 365) * 3_600_000,
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    secureCookies: nodeEnv === 'production',
+  };
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${value}").`);
+  }
+  return value as T;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = env[name]?.trim();
+  if (!value) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${value}").`);
+  }
+  return Number(value);
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
+function baseUrl(env: Env, port: number): string {
+  const value = env.BASE_URL?.trim();
+  if (!value) return `http://localhost:${port}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('BASE_URL', `must be an absolute http(s) URL such as https://photos.example.org (got "${value}").`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('BASE_URL', `must start with http:// or https:// (got "${value}").`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function database(env: Env, dataDir: string): DatabaseConfig {
+  const value = env.DATABASE_URL?.trim();
+  if (!value) return { driver: 'sqlite', file: resolve(dataDir, 'photosphere.sqlite') };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must look like mysql://user:password@host:3306/database.');
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError('DATABASE_URL', `must start with mysql:// or mariadb:// (got "${url.protocol}//…"); leave it unset for the embedded SQLite database.`);
+  }
+  if (url.pathname.length <= 1) {
+    throw new ConfigError('DATABASE_URL', 'must name a database, e.g. mysql://user:password@host:3306/photosphere.');
+  }
+  return { driver: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql', url: url.toString() };
+}
+
+function trustProxy(value: string | undefined): boolean | number | string {
+  const trimmed = value?.trim();
+  if (!trimmed || trimmed === 'false') return false;
+  if (trimmed === 'true') return true;
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  return trimmed;
+}

@@ -1,0 +1,5 @@
+import { Session } from '../sessions/session.entity';
+import { User } from '../users/user.entity';
+
+/** Every entity of the app; shared by the Nest module and the migration CLI. */
+export const entities = [User, Session];

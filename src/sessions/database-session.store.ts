@@ -1,0 +1,93 @@
+import { MikroORM } from '@mikro-orm/core';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { SessionData, Store } from 'express-session';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { Clock, CLOCK } from '../common/time/clock';
+import { Session } from './session.entity';
+
+type Callback<T = void> = (error?: unknown, value?: T) => void;
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+/**
+ * express-session store in the app's own database, so sessions survive restarts and are shared by every instance.
+ * A row expires after the idle timeout (pushed forward on activity) and never later than the absolute lifetime
+ * counted from login; expired rows are invisible at once and pruned periodically.
+ */
+@Injectable()
+export class DatabaseSessionStore extends Store implements OnModuleDestroy {
+  private readonly logger = new Logger(DatabaseSessionStore.name);
+  private readonly pruneTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    super();
+    this.pruneTimer = setInterval(() => {
+      this.prune().catch((error) => this.logger.warn(`Pruning expired sessions failed: ${error}`));
+    }, PRUNE_EVERY_MS).unref();
+  }
+
+  override get(sid: string, callback: Callback<SessionData | null>): void {
+    this.run(callback, async () => {
+      const row = await this.em().findOne(Session, { sid, expiresAt: { $gt: this.clock.now() } });
+      return row ? (JSON.parse(row.data) as SessionData) : null;
+    });
+  }
+
+  override set(sid: string, session: SessionData, callback?: Callback): void {
+    this.run(callback, async () => {
+      await this.em().upsert(Session, {
+        sid,
+        data: JSON.stringify(session),
+        expiresAt: this.expiryOf(session),
+        userId: session.passport?.user ?? null,
+      });
+    });
+  }
+
+  override touch(sid: string, session: SessionData, callback?: Callback): void {
+    this.run(callback, async () => {
+      await this.em().nativeUpdate(Session, { sid }, { expiresAt: this.expiryOf(session) });
+    });
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    this.run(callback, async () => {
+      await this.em().nativeDelete(Session, { sid });
+    });
+  }
+
+  /** Ends every session of a user (password reset, account disabled or deleted). */
+  async destroyAllOf(userId: string): Promise<number> {
+    return this.em().nativeDelete(Session, { userId });
+  }
+
+  async prune(): Promise<number> {
+    return this.em().nativeDelete(Session, { expiresAt: { $lte: this.clock.now() } });
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  private expiryOf(session: SessionData): Date {
+    const idle = this.clock.now().getTime() + this.config.sessionIdleMs;
+    const absolute = session.authenticatedAt ? session.authenticatedAt + this.config.sessionAbsoluteMs : Infinity;
+    return new Date(Math.min(idle, absolute));
+  }
+
+  private em() {
+    return this.orm.em.fork();
+  }
+
+  private run<T>(callback: Callback<T> | undefined, work: () => Promise<T>): void {
+    work().then(
+      (value) => callback?.(null, value),
+      (error) => callback?.(error),
+    );
+  }
+}

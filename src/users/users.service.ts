@@ -1,0 +1,71 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock, CLOCK } from '../common/time/clock';
+import { User } from './user.entity';
+
+export interface NewUser {
+  username: string;
+  email: string;
+  passwordHash: string;
+}
+
+export class UsernameTakenError extends Error {}
+export class EmailTakenError extends Error {}
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+export const usernameKeyOf = (username: string) => username.trim().toLowerCase();
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Finds an account by email or username, in any letter case. Usernames cannot contain "@", emails must. */
+  async findByIdentifier(identifier: string): Promise<User | null> {
+    const value = identifier.trim();
+    if (!value) return null;
+    const where = value.includes('@') ? { email: normaliseEmail(value) } : { usernameKey: usernameKeyOf(value) };
+    return this.em.findOne(User, where, { populate: ['passwordHash'] });
+  }
+
+  async findById(id: string): Promise<User | null> {
+    return this.em.findOne(User, { id });
+  }
+
+  async isUsernameTaken(username: string): Promise<boolean> {
+    return (await this.em.count(User, { usernameKey: usernameKeyOf(username) })) > 0;
+  }
+
+  async isEmailTaken(email: string): Promise<boolean> {
+    return (await this.em.count(User, { email: normaliseEmail(email) })) > 0;
+  }
+
+  /** Creates the account; a concurrent duplicate surfaces as UsernameTakenError or EmailTakenError. */
+  async create(data: NewUser): Promise<User> {
+    const user = this.em.create(User, {
+      username: data.username.trim(),
+      usernameKey: usernameKeyOf(data.username),
+      email: normaliseEmail(data.email),
+      passwordHash: data.passwordHash,
+      createdAt: this.clock.now(),
+    });
+    try {
+      await this.em.flush();
+    } catch (error) {
+      this.em.clear();
+      if (error instanceof UniqueConstraintViolationException) {
+        throw (await this.isEmailTaken(data.email)) ? new EmailTakenError() : new UsernameTakenError();
+      }
+      throw error;
+    }
+    return user;
+  }
+
+  async recordLogin(user: User, newPasswordHash?: string): Promise<void> {
+    user.lastLoginAt = this.clock.now();
+    if (newPasswordHash) user.passwordHash = newPasswordHash;
+    await this.em.flush();
+  }
+}

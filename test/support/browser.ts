@@ -1,0 +1,62 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+
+const CSRF_META = /<meta name="csrf-token" content="([^"]+)">/;
+
+/**
+ * A person's browser, as supertest sees it: keeps cookies, reads the CSRF token from the last page it loaded and
+ * sends it with forms, the way the rendered forms do.
+ */
+export class Browser {
+  readonly agent: ReturnType<typeof request.agent>;
+  csrfToken?: string;
+
+  constructor(app: NestExpressApplication) {
+    this.agent = request.agent(app.getHttpServer());
+  }
+
+  async get(path: string, headers: Record<string, string> = {}) {
+    const res = await this.agent.get(path).set(headers).redirects(0);
+    const token = CSRF_META.exec(res.text ?? '')?.[1];
+    if (token) this.csrfToken = token;
+    return res;
+  }
+
+  /** Submits a form as the page at `from` would: with that page's CSRF token unless `_csrf` is given. */
+  async submit(path: string, fields: Record<string, string>, options: { from?: string; headers?: Record<string, string> } = {}) {
+    if (options.from) await this.get(options.from);
+    return this.agent
+      .post(path)
+      .type('form')
+      .set(options.headers ?? {})
+      .redirects(0)
+      .send({ _csrf: this.csrfToken ?? '', ...fields });
+  }
+
+  /** The session cookie this browser holds (name=value), or undefined. */
+  sessionCookie(): string | undefined {
+    const jar = (this.agent as unknown as { jar: { getCookies(o: object): { name: string; value: string }[] } }).jar;
+    const cookie = jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).find((c) => c.name.includes('photosphere'));
+    return cookie ? `${cookie.name}=${cookie.value}` : undefined;
+  }
+}
+
+export const STRONG_PASSWORD = 'Sunny Day!42';
+
+export async function register(browser: Browser, fields: { username: string; email: string; password?: string }) {
+  return browser.submit('/register', { password: STRONG_PASSWORD, ...fields }, { from: '/register' });
+}
+
+export async function login(browser: Browser, identifier: string, password = STRONG_PASSWORD) {
+  return browser.submit('/login', { identifier, password }, { from: '/login' });
+}
+
+/** Registers and logs in a new user; returns the logged-in browser. */
+export async function loggedInBrowser(app: NestExpressApplication, username: string): Promise<Browser> {
+  const browser = new Browser(app);
+  const registered = await register(browser, { username, email: `${username}@example.com` });
+  if (registered.status !== 303) throw new Error(`register ${username} failed: ${registered.status}`);
+  const loggedIn = await login(browser, username);
+  if (loggedIn.status !== 303) throw new Error(`login ${username} failed: ${loggedIn.status}`);
+  return browser;
+}
