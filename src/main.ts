@@ -5,9 +5,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
+import { loadEnvFile } from './config/env-file';
 import { withSessionSecret } from './config/session-secret';
 
 async function bootstrap(): Promise<void> {
+  loadEnvFile();
   let config;
   try {
     config = withSessionSecret(loadConfig());

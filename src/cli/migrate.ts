@@ -3,10 +3,12 @@ import { MikroORM } from '@mikro-orm/core';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadConfig } from '../config/app-config';
+import { loadEnvFile } from '../config/env-file';
 import { databaseOptions } from '../database/database-options';
 
 /** `npm run migrate [up|down|pending]`: applies (or lists, or reverts the last of) the migrations. */
 async function main(command = 'up'): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   if (config.database.driver === 'sqlite') mkdirSync(dirname(config.database.file), { recursive: true });
   const orm = await MikroORM.init(databaseOptions(config, (message) => console.log(message)));

@@ -1,4 +1,4 @@
-import { LoggerService } from '@nestjs/common';
+import { DynamicModule, LoggerService, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
@@ -23,6 +23,8 @@ export interface TestAppOptions {
   /** Extra environment variables, as an operator would set them. */
   env?: Record<string, string>;
   logger?: LoggerService | false;
+  /** Test-only modules mounted beside the app's own (e.g. a route that throws). */
+  imports?: Array<Type | DynamicModule>;
 }
 
 /** The real app — same module, same Express setup as main.ts — on a fresh database of the given backend. */
@@ -32,7 +34,7 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
   const config = { ...withSessionSecret(loadConfig({ NODE_ENV: 'test', DATA_DIR: db.dataDir, ...options.env })), database: db.database };
   const apps: NestExpressApplication[] = [];
   const start = async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config), ...(options.imports ?? [])] })
       .overrideProvider(CLOCK)
       .useValue(clock)
       .compile();

@@ -36,7 +36,8 @@ export class CsrfGuard implements CanActivate {
   private isCrossSite(req: Request): boolean {
     if (req.get('Sec-Fetch-Site') === 'cross-site') return true;
     const origin = req.get('Origin');
-    if (origin === undefined) return false;
+    // Browsers send "Origin: null" under our Referrer-Policy: no-referrer; Sec-Fetch-Site and the token decide then.
+    if (origin === undefined || origin === 'null') return false;
     const allowed = [new URL(this.config.baseUrl).origin, `${req.protocol}://${req.get('Host')}`];
     return !allowed.includes(origin);
   }

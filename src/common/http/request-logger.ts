@@ -24,7 +24,7 @@ export function requestLogger(req: Request, res: Response, next: NextFunction): 
       msg: 'request',
       reqId: req.id,
       method: req.method,
-      path: redactPath(req.path),
+      path: redactPath(req.originalUrl.split('?')[0]),
       status: res.statusCode,
       ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
       userId: req.user?.id,

@@ -9,6 +9,8 @@ export function localPath(candidate: unknown): string | undefined {
   if (!candidate.startsWith('/') || candidate.startsWith('//') || candidate.includes('\\')) return undefined;
   if (/[\u0000-\u001f\u007f]/.test(candidate)) return undefined;
   const url = new URL(candidate, BASE);
-  if (url.origin !== BASE) return undefined;
-  return url.pathname + url.search + url.hash;
+  const path = url.pathname + url.search + url.hash;
+  // Dot segments resolve after the checks above: "/..//evil.example" becomes "//evil.example".
+  if (url.origin !== BASE || path.startsWith('//')) return undefined;
+  return path;
 }

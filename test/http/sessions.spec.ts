@@ -1,0 +1,99 @@
+import { MikroORM } from '@mikro-orm/core';
+import request from 'supertest';
+import { Session } from '../../src/sessions/session.entity';
+import { Browser, loggedInBrowser } from '../support/browser';
+import { createTestApp, TestApp } from '../support/test-app';
+import { backends } from '../support/test-database';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+describe.each(backends())('sessions [%s]', (backend) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp(backend);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sets an HttpOnly, SameSite=Lax cookie for the whole site', async () => {
+    const res = await new Browser(t.app).get('/login');
+    const cookie = res.headers['set-cookie']![0];
+    const attributes = cookie.split(';').map((a: string) => a.trim().toLowerCase());
+    expect(cookie).toMatch(/^photosphere=/);
+    expect(attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/']));
+    expect(attributes.some((a: string) => a.startsWith('domain='))).toBe(false);
+  });
+
+  it('keeps sessions in the database, with the user id and never a password', async () => {
+    const browser = await loggedInBrowser(t.app, 'stored');
+    await browser.get('/');
+    const rows = await t.app.get(MikroORM).em.fork().find(Session, { userId: { $ne: null } });
+    const row = rows.find((r) => JSON.parse(r.data).passport?.user === r.userId);
+    expect(row).toBeDefined();
+    expect(row!.data).not.toMatch(/argon2|Sunny/);
+  });
+
+  it('survives a restart, and a second instance accepts the same cookie', async () => {
+    const browser = await loggedInBrowser(t.app, 'restarted');
+    const cookie = browser.sessionCookie()!;
+    const second = await t.restart();
+    const res = await request(second.getHttpServer()).get('/').set('Cookie', cookie).redirects(0);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('Welcome, restarted!');
+  });
+
+  it('logs out after 30 idle minutes, but not while the user is active', async () => {
+    const browser = await loggedInBrowser(t.app, 'idler');
+    for (let i = 0; i < 4; i++) {
+      t.clock.advance(29 * MINUTE);
+      expect((await browser.get('/')).status).toBe(200);
+    }
+    t.clock.advance(30 * MINUTE + 1000);
+    const res = await browser.get('/');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/login');
+  });
+
+  it('logs out 12 hours after login even when always active', async () => {
+    const browser = await loggedInBrowser(t.app, 'marathon');
+    for (let elapsed = 0; elapsed < 12 * HOUR - 20 * MINUTE; elapsed += 20 * MINUTE) {
+      t.clock.advance(20 * MINUTE);
+      expect((await browser.get('/')).status).toBe(200);
+    }
+    t.clock.advance(21 * MINUTE);
+    expect((await browser.get('/')).status).toBe(302);
+  });
+});
+
+describe('sessions in production', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', {
+      env: { NODE_ENV: 'production', SESSION_SECRET: 'a-production-secret-of-at-least-32-chars', TRUST_PROXY: 'loopback' },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('uses a __Host- cookie that is Secure, HttpOnly, SameSite=Lax, Path=/ and has no Domain', async () => {
+    const res = await request(t.app.getHttpServer()).get('/login').set('X-Forwarded-Proto', 'https');
+    const cookie: string = res.headers['set-cookie']![0];
+    const [nameValue, ...rest] = cookie.split(';').map((a) => a.trim());
+    const attributes = rest.map((a) => a.toLowerCase());
+    expect(nameValue).toMatch(/^__Host-photosphere=/);
+    expect(attributes).toEqual(expect.arrayContaining(['secure', 'httponly', 'samesite=lax', 'path=/']));
+    expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
+    expect(nameValue.length).toBeLessThan(4096);
+  });
+
+  it('caches compiled templates', () => {
+    expect(t.app.getHttpAdapter().getInstance().get('view cache')).toBe(true);
+  });
+});

@@ -1,0 +1,158 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/app-config';
+import { withSessionSecret } from '../../src/config/session-secret';
+
+type Env = Record<string, string | undefined>;
+
+const SECRET_32 = 'x'.repeat(32);
+
+function configError(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(env)}) did not throw`);
+}
+
+describe(loadConfig.name, () => {
+  it('uses development defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(isAbsolute(config.dataDir)).toBe(true);
+    expect(config.dataDir).toMatch(/\/data$/);
+    expect(config).toEqual({
+      env: 'development',
+      port: 3000,
+      baseUrl: 'http://localhost:3000',
+      dataDir: config.dataDir,
+      database: { driver: 'sqlite', file: join(config.dataDir, 'photosphere.sqlite') },
+      sessionSecret: undefined,
+      sessionIdleMs: 30 * 60_000,
+      sessionAbsoluteMs: 12 * 3_600_000,
+      trustProxy: false,
+      secureCookies: false,
+    });
+  });
+
+  it('derives the default base URL from PORT', () => {
+    expect(loadConfig({ PORT: '8080' })).toMatchObject({ port: 8080, baseUrl: 'http://localhost:8080' });
+  });
+
+  it('keeps the SQLite file in DATA_DIR', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/photos' })).toMatchObject({
+      dataDir: '/srv/photos',
+      database: { driver: 'sqlite', file: '/srv/photos/photosphere.sqlite' },
+    });
+  });
+
+  it.each([
+    ['mysql://user:secret@db:3306/photosphere', 'mysql'],
+    ['mariadb://user:secret@db:3306/photosphere', 'mariadb'],
+  ])('reads DATABASE_URL %s as the %s driver', (url, driver) => {
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ driver, url });
+  });
+
+  it.each([
+    ['DATABASE_URL', 'postgres://user:secret@db:5432/photosphere'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_URL', 'mysql://user:secret@db:3306'],
+    ['DATABASE_URL', 'mysql://user:secret@db:3306/'],
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['NODE_ENV', 'staging'],
+    ['BASE_URL', 'ftp://x'],
+    ['BASE_URL', 'nope'],
+    ['SESSION_IDLE_MINUTES', '0'],
+    ['SESSION_IDLE_MINUTES', 'ten'],
+    ['SESSION_ABSOLUTE_HOURS', '0'],
+    ['SESSION_SECRET', 'x'.repeat(31)],
+  ])('rejects %s=%j', (variable, value) => {
+    const error = configError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+  });
+
+  describe('in production', () => {
+    it.each([
+      ['missing', undefined],
+      ['blank', '   '],
+      ['31 characters long', 'x'.repeat(31)],
+    ])('requires SESSION_SECRET (rejects it %s)', (_, secret) => {
+      const error = configError({ NODE_ENV: 'production', SESSION_SECRET: secret });
+      expect(error.variable).toBe('SESSION_SECRET');
+      expect(error.message).toContain('SESSION_SECRET');
+    });
+
+    it('accepts a 32-character SESSION_SECRET and turns on secure cookies', () => {
+      expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: SECRET_32 })).toMatchObject({
+        env: 'production',
+        sessionSecret: SECRET_32,
+        secureCookies: true,
+      });
+    });
+  });
+
+  it.each([
+    ['https://photos.example.org/', 'https://photos.example.org'],
+    ['https://photos.example.org', 'https://photos.example.org'],
+    ['http://example.org:8080/photos//', 'http://example.org:8080/photos'],
+  ])('normalises BASE_URL %s to %s', (value, expected) => {
+    expect(loadConfig({ BASE_URL: value }).baseUrl).toBe(expected);
+  });
+
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['1', 1],
+    ['loopback', 'loopback'],
+    ['10.0.0.1, 10.0.0.2', '10.0.0.1, 10.0.0.2'],
+  ])('reads TRUST_PROXY=%j as %j', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
+  });
+
+  it('reads the session lifetimes in minutes and hours', () => {
+    expect(loadConfig({ SESSION_IDLE_MINUTES: '5', SESSION_ABSOLUTE_HOURS: '2' })).toMatchObject({
+      sessionIdleMs: 300_000,
+      sessionAbsoluteMs: 7_200_000,
+    });
+  });
+});
+
+describe(withSessionSecret.name, () => {
+  let tempDir: string;
+
+  beforeEach(() => {
+    tempDir = mkdtempSync(join(tmpdir(), 'photosphere-config-'));
+  });
+
+  afterEach(() => {
+    rmSync(tempDir, { recursive: true, force: true });
+  });
+
+  it('generates a secret once, keeps it in DATA_DIR with mode 0600 and reuses it', () => {
+    const dataDir = join(tempDir, 'data');
+    const config = loadConfig({ DATA_DIR: dataDir });
+
+    const first = withSessionSecret(config);
+    const file = join(dataDir, 'session-secret');
+    expect(first.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.sessionSecret);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    expect(withSessionSecret(config).sessionSecret).toBe(first.sessionSecret);
+  });
+
+  it('returns a configured secret and writes no file', () => {
+    const dataDir = join(tempDir, 'data');
+    const config = loadConfig({ DATA_DIR: dataDir, SESSION_SECRET: SECRET_32 });
+
+    expect(withSessionSecret(config)).toEqual({ ...config, sessionSecret: SECRET_32 });
+    expect(existsSync(join(dataDir, 'session-secret'))).toBe(false);
+  });
+});
