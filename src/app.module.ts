@@ -9,11 +9,12 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { HomeModule } from './home/home.module';
+import { PhotosModule } from './photos/photos.module';
 import { SessionsModule } from './sessions/sessions.module';
+import { StorageModule } from './storage/storage.module';
 import { UsersModule } from './users/users.module';
 
-const features = [SessionsModule, UsersModule, AuthModule, HomeModule, HealthModule];
+const features = [SessionsModule, UsersModule, AuthModule, PhotosModule, HealthModule];
 
 /** Cross-cutting rules, in the order they run: login required unless @Public(), then CSRF on state changes. */
 const globalProviders = [
@@ -29,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), ...features],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), ...features],
       providers: globalProviders,
       exports: [CLOCK],
     };

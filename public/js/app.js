@@ -2,10 +2,14 @@
 (function () {
   'use strict';
 
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : '';
+  }
+
   // htmx requests carry the session's CSRF token in a header, read from the page's <meta name="csrf-token">.
   document.addEventListener('htmx:configRequest', function (event) {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    if (meta) event.detail.headers['X-CSRF-Token'] = meta.content;
+    event.detail.headers['X-CSRF-Token'] = csrfToken();
   });
 
   // Toasts delivered by htmx responses (out-of-band into #toasts) show themselves, then go away.
@@ -17,4 +21,99 @@
     });
   }
   document.addEventListener('htmx:load', function (event) { showToasts(event.detail.elt); });
+
+  // Upload: a progress bar while the files are sent, a drop zone for drag and drop, and a clean form afterwards.
+  function uploadForm() { return document.getElementById('upload-form'); }
+
+  document.addEventListener('htmx:xhr:progress', function (event) {
+    var form = uploadForm();
+    if (!form || event.target !== form || !event.detail.lengthComputable) return;
+    var bar = document.getElementById('upload-progress');
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+  document.addEventListener('htmx:afterRequest', function (event) {
+    var form = uploadForm();
+    if (!form || event.target !== form) return;
+    form.reset();
+    var bar = document.getElementById('upload-progress');
+    bar.hidden = true;
+    bar.value = 0;
+  });
+
+  ['dragenter', 'dragover'].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var form = uploadForm();
+      if (!form || !event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, 'Files') < 0) return;
+      event.preventDefault();
+      document.getElementById('drop-zone').classList.add('dragging');
+    });
+  });
+  ['dragleave', 'drop'].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var zone = document.getElementById('drop-zone');
+      if (zone && (type === 'drop' || event.target === zone)) zone.classList.remove('dragging');
+    });
+  });
+  document.addEventListener('drop', function (event) {
+    var form = uploadForm();
+    if (!form || !event.dataTransfer || event.dataTransfer.files.length === 0) return;
+    event.preventDefault();
+    form.querySelector('input[type=file]').files = event.dataTransfer.files;
+    form.requestSubmit();
+  });
+
+  // Delete: the trash button opens a confirm modal; confirming removes the card without a page load.
+  var pending = null;
+
+  document.addEventListener('click', function (event) {
+    var trigger = event.target.closest('[data-delete-photo]');
+    var modal = document.getElementById('delete-modal');
+    if (!trigger || !modal || !window.bootstrap) return;
+    event.preventDefault();
+    pending = { id: trigger.dataset.deletePhoto, afterDelete: trigger.dataset.afterDelete, trigger: trigger };
+    modal.querySelector('[data-photo-name]').textContent = trigger.dataset.photoName;
+    window.bootstrap.Modal.getOrCreateInstance(modal).show();
+  });
+
+  document.addEventListener('click', function (event) {
+    if (!event.target.closest('[data-confirm-delete]') || !pending) return;
+    var target = pending;
+    var modal = document.getElementById('delete-modal');
+    target.confirmed = true;
+    if (target.afterDelete) {
+      submitDeleteForm(target.id);
+    } else {
+      var card = document.querySelector('.photo-card[data-photo-id="' + target.id + '"]');
+      target.focusAfter = card && (nextFocus(card.nextElementSibling) || nextFocus(card.previousElementSibling));
+      htmx.ajax('POST', '/delete-photo/' + target.id, { source: card, target: card, swap: 'outerHTML swap:300ms' });
+    }
+    window.bootstrap.Modal.getOrCreateInstance(modal).hide();
+  });
+
+  // When the modal closes, focus goes back to the grid: the same button after Cancel, a neighbour after Delete.
+  document.addEventListener('hidden.bs.modal', function (event) {
+    if (event.target.id !== 'delete-modal' || !pending) return;
+    var focus = pending.confirmed ? pending.focusAfter || document.querySelector('h1') : pending.trigger;
+    if (focus) focus.focus();
+    pending = null;
+  });
+
+  function nextFocus(card) {
+    return card && card.classList.contains('photo-card') ? card.querySelector('.thumb-link') : null;
+  }
+
+  // From the photo page, deleting leaves the page: a plain form post that redirects to the gallery.
+  function submitDeleteForm(id) {
+    var form = document.createElement('form');
+    form.method = 'post';
+    form.action = '/delete-photo/' + encodeURIComponent(id);
+    var token = document.createElement('input');
+    token.type = 'hidden';
+    token.name = '_csrf';
+    token.value = csrfToken();
+    form.appendChild(token);
+    document.body.appendChild(form);
+    form.submit();
+  }
 })();

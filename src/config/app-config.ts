@@ -1,5 +1,15 @@
 import { isAbsolute, resolve } from 'node:path';
 
+export type StorageConfig =
+  | { driver: 'local'; root: string }
+  | { driver: 'azure'; connectionString: string; container: string };
+
+export interface UploadLimits {
+  maxFileBytes: number;
+  maxFiles: number;
+  maxPixels: number;
+}
+
 export type DatabaseConfig =
   | { driver: 'sqlite'; file: string }
   | { driver: 'mysql' | 'mariadb'; url: string };
@@ -11,6 +21,8 @@ export interface EnvConfig {
   baseUrl: string;
   dataDir: string;
   database: DatabaseConfig;
+  storage: StorageConfig;
+  uploads: UploadLimits;
   /** Required in production; elsewhere start-up generates one and keeps it in DATA_DIR (see session-secret.ts). */
   sessionSecret?: string;
   sessionIdleMs: number;
@@ -49,6 +61,12 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     baseUrl: baseUrl(env, port),
     dataDir,
     database: database(env, dataDir),
+    storage: storage(env, dataDir),
+    uploads: {
+      maxFileBytes: integer(env, 'MAX_UPLOAD_MB', 50, 1, 4096) * 1024 * 1024,
+      maxFiles: integer(env, 'MAX_UPLOAD_FILES', 100, 1, 1000),
+      maxPixels: integer(env, 'MAX_IMAGE_MEGAPIXELS', 100, 1, 1000) * 1_000_000,
+    },
     sessionSecret,
     sessionIdleMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
     sessionAbsoluteMs: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 365) * 3_600_000,
@@ -110,6 +128,21 @@ function database(env: Env, dataDir: string): DatabaseConfig {
     throw new ConfigError('DATABASE_URL', 'must name a database, e.g. mysql://user:password@host:3306/photosphere.');
   }
   return { driver: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql', url: url.toString() };
+}
+
+const AZURE_CONTAINER = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+
+function storage(env: Env, dataDir: string): StorageConfig {
+  const connectionString = env.AZURE_STORAGE_CONNECTION_STRING?.trim();
+  if (!connectionString) return { driver: 'local', root: resolve(dataDir, 'photos') };
+  if (!/AccountName=|BlobEndpoint=|UseDevelopmentStorage=true/i.test(connectionString)) {
+    throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING', 'does not look like an Azure Storage connection string (DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…).');
+  }
+  const container = env.AZURE_STORAGE_CONTAINER?.trim() || 'photos';
+  if (!AZURE_CONTAINER.test(container)) {
+    throw new ConfigError('AZURE_STORAGE_CONTAINER', `must be 3–63 lower-case letters, digits and single hyphens (got "${container}").`);
+  }
+  return { driver: 'azure', connectionString, container };
 }
 
 function trustProxy(value: string | undefined): boolean | number | string {

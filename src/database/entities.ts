@@ -1,5 +1,6 @@
+import { Photo } from '../photos/photo.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity of the app; shared by the Nest module and the migration CLI. */
-export const entities = [User, Session];
+export const entities = [User, Session, Photo];

@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -12,6 +13,13 @@ export const CSRF_REFUSED =
   'This form has expired or did not come from Photosphere. Reload the page and try again.';
 export const CROSS_SITE_REFUSED = 'Requests from other sites are not allowed.';
 
+const CSRF_IN_MULTIPART = 'csrfInMultipart';
+/**
+ * For upload routes: a multipart body is not parsed before the handler runs, so a plain form's `_csrf` field is
+ * checked by the multipart reader, before it accepts any file (htmx sends the header, checked here as usual).
+ */
+export const CsrfFieldInMultipart = () => SetMetadata(CSRF_IN_MULTIPART, true);
+
 /**
  * Every state-changing request must carry the session's token, in the `X-CSRF-Token` header (htmx) or the `_csrf`
  * form field, and must not come from another site (Origin / Sec-Fetch-Site). Runs before any body is consumed by
@@ -19,7 +27,10 @@ export const CROSS_SITE_REFUSED = 'Requests from other sites are not allowed.';
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
@@ -27,10 +38,9 @@ export class CsrfGuard implements CanActivate {
     if (this.isCrossSite(req)) throw new ForbiddenException(CROSS_SITE_REFUSED);
     const expected = req.session?.csrfToken;
     const candidates = [req.get(CSRF_HEADER), (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]];
-    if (!candidates.some((candidate) => matchesCsrfToken(expected, candidate))) {
-      throw new ForbiddenException(CSRF_REFUSED);
-    }
-    return true;
+    if (candidates.some((candidate) => matchesCsrfToken(expected, candidate))) return true;
+    if (req.is('multipart/form-data') && this.reflector.get<boolean>(CSRF_IN_MULTIPART, context.getHandler())) return true;
+    throw new ForbiddenException(CSRF_REFUSED);
   }
 
   private isCrossSite(req: Request): boolean {

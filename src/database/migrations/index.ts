@@ -1,4 +1,5 @@
 import { Migration20261126090000_accounts } from './Migration20261126090000_accounts';
+import { Migration20261126100000_photos } from './Migration20261126100000_photos';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from a folder) so the compiled app, the CLI and the
@@ -6,4 +7,5 @@ import { Migration20261126090000_accounts } from './Migration20261126090000_acco
  */
 export const migrationsList = [
   { name: 'Migration20261126090000_accounts', class: Migration20261126090000_accounts },
+  { name: 'Migration20261126100000_photos', class: Migration20261126100000_photos },
 ];

@@ -1,0 +1,18 @@
+import { ACCEPTED_IMAGE_TYPES, AcceptedImageType } from './image-types';
+import { Photo } from './photo.entity';
+
+/**
+ * Storage keys, made only from server-side ids: `<ownerId>/<photoId>/original.<ext>`, `…/thumb.webp`,
+ * `…/preview.webp`. Nothing the user sends ever becomes part of a key.
+ */
+export function photoKeys(photo: Pick<Photo, 'ownerId' | 'id' | 'contentType'>) {
+  const folder = `${photo.ownerId}/${photo.id}`;
+  const extension = ACCEPTED_IMAGE_TYPES[photo.contentType as AcceptedImageType] ?? 'bin';
+  return {
+    original: `${folder}/original.${extension}`,
+    thumbnail: `${folder}/thumb.webp`,
+    preview: `${folder}/preview.webp`,
+  };
+}
+
+export type Rendition = 'original' | 'thumbnail' | 'preview';

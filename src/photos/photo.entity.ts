@@ -1,0 +1,50 @@
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export type PhotoStatus = 'pending' | 'ready';
+
+/**
+ * One uploaded photo. Its bytes live in blob storage under keys made from the owner's and the photo's ids; a row is
+ * `pending` while those are written and `ready` once they all are, and only ready photos are ever shown.
+ */
+@Entity({ tableName: 'photos' })
+@Index({ properties: ['ownerId', 'status', 'uploadedAt', 'id'] })
+@Unique({ properties: ['ownerId', 'sha256'] })
+export class Photo {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'string', length: 36 })
+  ownerId: string;
+
+  /** The uploaded file name, cleaned (no path, no control characters, at most 255 characters). */
+  @Property({ type: 'string', length: 255 })
+  displayName: string;
+
+  /** Detected from the bytes, never taken from the client. */
+  @Property({ type: 'string', length: 32 })
+  contentType: string;
+
+  @Property({ type: 'integer' })
+  sizeBytes: number;
+
+  /** Display dimensions, EXIF orientation applied. */
+  @Property({ type: 'integer' })
+  width: number;
+
+  @Property({ type: 'integer' })
+  height: number;
+
+  /** Hex SHA-256 of the original bytes: the strong ETag, and how duplicates are recognised. */
+  @Property({ type: 'string', length: 64 })
+  sha256: string;
+
+  @Property({ type: 'datetime', nullable: true })
+  takenAt: Date | null = null;
+
+  @Property({ type: 'datetime', length: 3 })
+  uploadedAt: Date;
+
+  @Property({ type: 'string', length: 16 })
+  status: PhotoStatus;
+}

@@ -1,0 +1,55 @@
+import { THUMBNAIL_EDGE } from './image-processor';
+import { Photo } from './photo.entity';
+
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const dateTimeFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+
+/** What a gallery card shows. */
+export interface PhotoCardView {
+  id: string;
+  name: string;
+  uploadedOn: string;
+  uploadedIso: string;
+  thumbnailUrl: string;
+  thumbnailWidth: number;
+  thumbnailHeight: number;
+}
+
+export function photoCard(photo: Photo): PhotoCardView {
+  const scale = Math.min(1, THUMBNAIL_EDGE / Math.max(photo.width, photo.height));
+  return {
+    id: photo.id,
+    name: photo.displayName,
+    uploadedOn: dateFormat.format(photo.uploadedAt),
+    uploadedIso: photo.uploadedAt.toISOString(),
+    thumbnailUrl: `/photos/${photo.id}/thumbnail`,
+    thumbnailWidth: Math.round(photo.width * scale),
+    thumbnailHeight: Math.round(photo.height * scale),
+  };
+}
+
+/** What the photo page shows. */
+export function photoDetails(photo: Photo) {
+  return {
+    ...photoCard(photo),
+    previewUrl: `/photos/${photo.id}/preview`,
+    downloadUrl: `/photos/${photo.id}/original?download=1`,
+    size: humanSize(photo.sizeBytes),
+    dimensions: `${photo.width} × ${photo.height}`,
+    type: photo.contentType.replace('image/', '').toUpperCase(),
+    takenAt: photo.takenAt ? dateTimeFormat.format(photo.takenAt) : null,
+    uploadedAt: dateTimeFormat.format(photo.uploadedAt),
+  };
+}
+
+export function humanSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

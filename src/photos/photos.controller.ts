@@ -1,0 +1,126 @@
+import { Controller, Get, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CSRF_HEADER, CsrfFieldInMultipart } from '../common/csrf/csrf.guard';
+import { matchesCsrfToken } from '../common/csrf/csrf-token';
+import { flash } from '../common/flash/flash';
+import { wantsFragment } from '../common/htmx/htmx';
+import { multipartFiles } from '../common/http/multipart-files';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { attachment, imageEtag, sendImage, setImageHeaders } from './image-response';
+import { Rendition } from './photo-keys';
+import { PhotoUploadService } from './photo-upload.service';
+import { photoCard, photoDetails } from './photo.view';
+import { PhotosService } from './photos.service';
+import { describeUpload } from './upload-summary';
+
+const RENDITION_TYPES: Record<Exclude<Rendition, 'original'>, string> = { thumbnail: 'image/webp', preview: 'image/webp' };
+
+/** The gallery, uploads, one photo's page, image delivery and delete — for the logged-in owner only. */
+@Controller()
+export class PhotosController {
+  constructor(
+    private readonly photos: PhotosService,
+    private readonly uploads: PhotoUploadService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** The gallery page, or (for htmx infinite scroll) just the next page of cards. */
+  @Get()
+  async gallery(@Req() req: Request, @Res() res: Response, @Query('before') before: unknown) {
+    const page = await this.photos.gallery(req.user!.id, before);
+    const model = { photos: page.photos.map(photoCard), next: page.next };
+    if (wantsFragment(req)) return res.render('partials/photos/grid-page', { ...model, layout: false });
+    res.render('pages/photos/gallery', {
+      ...model,
+      title: 'Your photos',
+      olderPage: model.photos.length > 0 && before !== undefined,
+      empty: page.photos.length === 0 && before === undefined,
+      maxUploadMb: Math.round(this.config.uploads.maxFileBytes / 1024 / 1024),
+      maxFiles: this.config.uploads.maxFiles,
+    });
+  }
+
+  @Post('upload-photos')
+  @CsrfFieldInMultipart()
+  async upload(@Req() req: Request, @Res() res: Response) {
+    const expected = req.session.csrfToken;
+    const files = multipartFiles(req, {
+      field: 'photos',
+      maxFiles: this.config.uploads.maxFiles,
+      maxFileBytes: this.config.uploads.maxFileBytes,
+      csrfVerified: matchesCsrfToken(expected, req.get(CSRF_HEADER)),
+      verifyCsrf: (token) => matchesCsrfToken(expected, token),
+    });
+    const summary = await this.uploads.upload(req.user!.id, files, abortedWith(res));
+    const outcome = describeUpload(summary);
+    if (!wantsFragment(req)) {
+      flash(req, outcome.type, outcome.message);
+      return res.redirect(303, '/');
+    }
+    const status = summary.storageUnavailable ? HttpStatus.SERVICE_UNAVAILABLE : summary.uploaded.length ? HttpStatus.OK : HttpStatus.UNPROCESSABLE_ENTITY;
+    if (status !== HttpStatus.OK) res.set('HX-Reswap', 'none');
+    res.status(status).render('partials/photos/upload-result', {
+      layout: false,
+      photos: summary.uploaded.map(photoCard),
+      toasts: [outcome],
+    });
+  }
+
+  @Get('photos/:id')
+  async show(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+    const photo = await this.photos.findOwned(req.user!.id, id);
+    res.render('pages/photos/show', { title: photo.displayName, photo: photoDetails(photo) });
+  }
+
+  /** Without JavaScript, the delete button leads here: a page that asks before deleting. */
+  @Get('photos/:id/delete')
+  async confirmDelete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+    const photo = await this.photos.findOwned(req.user!.id, id);
+    res.render('pages/photos/confirm-delete', { title: `Delete ${photo.displayName}?`, photo: photoCard(photo) });
+  }
+
+  @Post('delete-photo/:id')
+  async delete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+    const photo = await this.photos.delete(req.user!.id, id);
+    const message = `Deleted ${photo.displayName}.`;
+    if (!wantsFragment(req)) {
+      flash(req, 'success', message);
+      return res.redirect(303, '/');
+    }
+    res.status(HttpStatus.OK).render('partials/photos/deleted', { layout: false, toasts: [{ type: 'success', message }] });
+  }
+
+  @Get('photos/:id/original')
+  async original(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Query('download') download: unknown) {
+    const photo = await this.photos.findOwned(req.user!.id, id);
+    setImageHeaders(res, photo.contentType, imageEtag(photo, 'original'));
+    if (download !== undefined) attachment(res, photo);
+    await sendImage(req, res, () => this.photos.blob(photo, 'original'));
+  }
+
+  @Get('photos/:id/thumbnail')
+  thumbnail(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+    return this.rendition(req, res, id, 'thumbnail');
+  }
+
+  @Get('photos/:id/preview')
+  preview(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+    return this.rendition(req, res, id, 'preview');
+  }
+
+  private async rendition(req: Request, res: Response, id: string, rendition: 'thumbnail' | 'preview') {
+    const photo = await this.photos.findOwned(req.user!.id, id);
+    setImageHeaders(res, RENDITION_TYPES[rendition], imageEtag(photo, rendition));
+    await sendImage(req, res, () => this.photos.blob(photo, rendition));
+  }
+}
+
+/** Aborted when the client disconnects before the response is sent, so storage stops receiving bytes at once. */
+function abortedWith(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
