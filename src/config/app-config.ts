@@ -23,6 +23,8 @@ export interface EnvConfig {
   database: DatabaseConfig;
   storage: StorageConfig;
   uploads: UploadLimits;
+  /** Check storage against the database in the background at start-up (see StorageCheckService). */
+  storageCheckOnStart: boolean;
   /** Required in production; elsewhere start-up generates one and keeps it in DATA_DIR (see session-secret.ts). */
   sessionSecret?: string;
   sessionIdleMs: number;
@@ -62,8 +64,9 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     dataDir,
     database: database(env, dataDir),
     storage: storage(env, dataDir),
+    storageCheckOnStart: boolean(env, 'STORAGE_CHECK_ON_START', true),
     uploads: {
-      maxFileBytes: integer(env, 'MAX_UPLOAD_MB', 50, 1, 4096) * 1024 * 1024,
+      maxFileBytes: integer(env, 'MAX_UPLOAD_MB', 50, 1, 2047) * 1024 * 1024,
       maxFiles: integer(env, 'MAX_UPLOAD_FILES', 100, 1, 1000),
       maxPixels: integer(env, 'MAX_IMAGE_MEGAPIXELS', 100, 1, 1000) * 1_000_000,
     },
@@ -91,6 +94,14 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${value}").`);
   }
   return Number(value);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  throw new ConfigError(name, `must be true or false (got "${value}").`);
 }
 
 function absolute(path: string): string {

@@ -30,7 +30,8 @@ export class ImageProcessor {
   async inspect(path: string, maxPixels: number): Promise<InspectedImage> {
     let metadata: Metadata;
     try {
-      metadata = await sharp(path).metadata();
+      // Only the header is read here, so no pixel limit yet: an oversized image gets its own clear message below.
+      metadata = await sharp(path, { limitInputPixels: false }).metadata();
     } catch {
       throw new ImageRejectedError('could not be read as an image; it may be damaged.');
     }

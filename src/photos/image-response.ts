@@ -31,7 +31,8 @@ export function attachment(res: Response, photo: Photo): void {
   const extension = ACCEPTED_IMAGE_TYPES[photo.contentType as AcceptedImageType];
   const sameType = extension === 'jpg' ? /\.jpe?g$/i : new RegExp(`\\.${extension}$`, 'i');
   const name = sameType.test(photo.displayName) ? photo.displayName : `${photo.displayName}.${extension}`;
-  res.set('Content-Disposition', contentDisposition(name, { type: 'attachment' }));
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_'); // plain ASCII for old clients; filename* has the real name
+  res.set('Content-Disposition', contentDisposition(name, { type: 'attachment', fallback }));
 }
 
 /** Answers 304 when the browser's copy is current (without touching storage); otherwise streams the blob. */

@@ -43,7 +43,8 @@ describe.each(backends())('sessions [%s]', (backend) => {
     const second = await t.restart();
     const res = await request(second.getHttpServer()).get('/').set('Cookie', cookie).redirects(0);
     expect(res.status).toBe(200);
-    expect(res.text).toContain('Welcome, restarted!');
+    expect(res.text).toContain('Your photos');
+    expect(res.text).toContain('Logged in as </span>restarted');
   });
 
   it('logs out after 30 idle minutes, but not while the user is active', async () => {

@@ -51,12 +51,13 @@ export async function login(browser: Browser, identifier: string, password = STR
   return browser.submit('/login', { identifier, password }, { from: '/login' });
 }
 
-/** Registers and logs in a new user; returns the logged-in browser. */
+/** Registers and logs in a new user; returns the logged-in browser, on its first page. */
 export async function loggedInBrowser(app: NestExpressApplication, username: string): Promise<Browser> {
   const browser = new Browser(app);
   const registered = await register(browser, { username, email: `${username}@example.com` });
   if (registered.status !== 303) throw new Error(`register ${username} failed: ${registered.status}`);
   const loggedIn = await login(browser, username);
   if (loggedIn.status !== 303) throw new Error(`login ${username} failed: ${loggedIn.status}`);
+  await browser.get('/'); // the new session's CSRF token (and the welcome flash, shown once)
   return browser;
 }

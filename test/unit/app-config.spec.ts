@@ -34,6 +34,34 @@ describe(loadConfig.name, () => {
       sessionAbsoluteMs: 12 * 3_600_000,
       trustProxy: false,
       secureCookies: false,
+      storage: { driver: 'local', root: join(config.dataDir, 'photos') },
+      storageCheckOnStart: true,
+      uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000 },
+    });
+  });
+
+  it('switches photo storage to Azure with a connection string, in the container "photos" unless named', () => {
+    const cs = 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net';
+    expect(loadConfig({ AZURE_STORAGE_CONNECTION_STRING: cs }).storage).toEqual({ driver: 'azure', connectionString: cs, container: 'photos' });
+    expect(loadConfig({ AZURE_STORAGE_CONNECTION_STRING: cs, AZURE_STORAGE_CONTAINER: 'family-photos' }).storage).toMatchObject({ container: 'family-photos' });
+  });
+
+  it.each([
+    ['AZURE_STORAGE_CONNECTION_STRING', { AZURE_STORAGE_CONNECTION_STRING: 'nonsense' }],
+    ['AZURE_STORAGE_CONTAINER', { AZURE_STORAGE_CONNECTION_STRING: 'AccountName=a;AccountKey=b', AZURE_STORAGE_CONTAINER: 'Bad_Name' }],
+    ['MAX_UPLOAD_MB', { MAX_UPLOAD_MB: '0' }],
+    ['MAX_UPLOAD_FILES', { MAX_UPLOAD_FILES: 'many' }],
+    ['MAX_IMAGE_MEGAPIXELS', { MAX_IMAGE_MEGAPIXELS: '-5' }],
+    ['STORAGE_CHECK_ON_START', { STORAGE_CHECK_ON_START: 'maybe' }],
+  ])('names %s when its value is bad', (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('reads upload limits', () => {
+    expect(loadConfig({ MAX_UPLOAD_MB: '10', MAX_UPLOAD_FILES: '5', MAX_IMAGE_MEGAPIXELS: '40' }).uploads).toEqual({
+      maxFileBytes: 10 * 1024 * 1024,
+      maxFiles: 5,
+      maxPixels: 40_000_000,
     });
   });
 

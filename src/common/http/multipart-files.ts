@@ -34,7 +34,9 @@ export function multipartFiles(req: Request, options: MultipartOptions): Multipa
   if (!req.is('multipart/form-data')) throw new BadRequestException('Choose one or more photos to upload.');
   const parser = busboy({
     headers: req.headers,
-    limits: { fileSize: options.maxFileBytes, files: options.maxFiles, fields: 20, fieldSize: 1024, parts: options.maxFiles + 20 },
+    defParamCharset: 'utf8', // browsers send file names as UTF-8
+    // busboy flags a file that reaches its limit as truncated, so the limit is one byte past the largest allowed file.
+    limits: { fileSize: options.maxFileBytes + 1, files: options.maxFiles, fields: 20, fieldSize: 1024, parts: options.maxFiles + 20 },
   });
   const queue: Array<IncomingFile | Error | typeof DONE> = [];
   let wake: (() => void) | undefined;

@@ -1,0 +1,80 @@
+import { EntityManager } from '@mikro-orm/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock, CLOCK } from '../common/time/clock';
+import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
+import { Photo } from './photo.entity';
+import { photoKeys } from './photo-keys';
+
+/** Uploads still `pending` after this long were interrupted (crash, kill -9) and are cleaned up. */
+export const STALE_PENDING_MS = 15 * 60_000;
+const BATCH = 500;
+
+export interface StorageReport {
+  /** Blobs with no photo row: removed. */
+  orphanBlobs: number;
+  /** Ready photos missing one of their blobs: their rows and remaining blobs removed. */
+  missingBlobs: number;
+  /** Interrupted uploads: their rows and any blobs removed. */
+  stalePending: number;
+}
+
+/**
+ * Makes storage and database agree again after crashes or partial failures: every blob belongs to a photo row,
+ * and every ready photo has all of its blobs. Run at start-up and by `npm run storage:check`.
+ */
+@Injectable()
+export class StorageCheckService {
+  private readonly logger = new Logger('StorageCheck');
+
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async run(): Promise<StorageReport> {
+    const em = this.em.fork();
+    const report: StorageReport = { orphanBlobs: 0, missingBlobs: 0, stalePending: 0 };
+
+    const cutoff = new Date(this.clock.now().getTime() - STALE_PENDING_MS);
+    const stale = await em.find(Photo, { status: 'pending', uploadedAt: { $lt: cutoff } });
+    for (const photo of stale) await this.remove(em, photo);
+    report.stalePending = stale.length;
+
+    const blobsByPhoto = new Map<string, string[]>();
+    for await (const blob of this.storage.list('')) {
+      const photoId = blob.key.split('/')[1] ?? '';
+      blobsByPhoto.set(photoId, [...(blobsByPhoto.get(photoId) ?? []), blob.key]);
+    }
+
+    const ids = [...blobsByPhoto.keys()];
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const known = new Set((await em.find(Photo, { id: { $in: ids.slice(i, i + BATCH) } }, { fields: ['id'] })).map((p) => p.id));
+      for (const id of ids.slice(i, i + BATCH).filter((id) => !known.has(id))) {
+        for (const key of blobsByPhoto.get(id)!) await this.storage.delete(key);
+        report.orphanBlobs += blobsByPhoto.get(id)!.length;
+      }
+    }
+
+    // Only photos older than any upload still in flight: their blobs were all written before the listing began.
+    for (let after = ''; ; ) {
+      const ready = await em.find(Photo, { status: 'ready', uploadedAt: { $lt: cutoff }, id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: BATCH });
+      const broken = ready.filter((photo) => {
+        const stored = new Set(blobsByPhoto.get(photo.id) ?? []);
+        return Object.values(photoKeys(photo)).some((key) => !stored.has(key));
+      });
+      for (const photo of broken) await this.remove(em, photo);
+      report.missingBlobs += broken.length;
+      if (ready.length < BATCH) break;
+      after = ready[ready.length - 1].id;
+    }
+
+    this.logger.log({ msg: 'Storage check finished', ...report });
+    return report;
+  }
+
+  private async remove(em: EntityManager, photo: Photo): Promise<void> {
+    await em.nativeDelete(Photo, { id: photo.id });
+    for (const key of Object.values(photoKeys(photo))) await this.storage.delete(key);
+  }
+}

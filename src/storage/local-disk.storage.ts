@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, Stats } from 'node:fs';
+import { mkdir, open, opendir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StoredBlob } from './blob-storage.port';
+import { assertSafeKey, assertSafePrefix } from './storage-key';
+
+const INCOMING = '.incoming';
+/** A temp file not written to for this long belongs to an upload that died with its process. */
+const STALE_INCOMING_MS = 60 * 60_000;
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+};
+
+/** Keeps blobs as files under one root folder; writes go to `.incoming` first and are renamed into place whole. */
+export class LocalDiskStorage implements BlobStorage {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Creates the root, and removes temp files that an earlier crash left behind (untouched for STALE_INCOMING_MS). */
+  async init(): Promise<void> {
+    const incoming = join(this.root, INCOMING);
+    await mkdir(incoming, { recursive: true });
+    for (const name of await readdir(incoming)) {
+      const stats = await stat(join(incoming, name)).catch(() => undefined);
+      if (stats && Date.now() - stats.mtimeMs > STALE_INCOMING_MS) await rm(join(incoming, name), { force: true, recursive: true });
+    }
+  }
+
+  async put(key: string, body: Readable, options: PutOptions): Promise<StoredBlob> {
+    const target = this.pathOf(key);
+    const temp = join(this.root, INCOMING, randomUUID());
+    try {
+      await mkdir(dirname(temp), { recursive: true });
+      await pipeline(body, createWriteStream(temp, { flags: 'wx' }), { signal: options.signal });
+      const stats = await flushToDisk(temp);
+      options.signal?.throwIfAborted();
+      await this.moveIntoPlace(temp, target);
+      return { key, ...describe(stats) };
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<BlobDownload> {
+    const path = this.pathOf(key);
+    const file = await open(path, 'r').catch((error) => rethrowMissing(error, key));
+    try {
+      const stats = await file.stat();
+      if (!stats.isFile()) throw new BlobNotFoundError(key);
+      return { stream: file.createReadStream(), size: stats.size, etag: etagOf(stats), contentType: contentTypeOf(key) };
+    } catch (error) {
+      await file.close();
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return;
+      throw error;
+    }
+    await this.removeEmptyParents(dirname(path));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const stats = await stat(this.pathOf(key)).catch((error) => (isMissing(error) ? undefined : Promise.reject(error)));
+    return stats?.isFile() ?? false;
+  }
+
+  async *list(prefix: string): AsyncIterable<StoredBlob> {
+    assertSafePrefix(prefix);
+    // Only the folder holding the prefix's last segment can contain matches.
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    for await (const key of this.walk(folder)) {
+      if (!key.startsWith(prefix)) continue;
+      const stats = await stat(join(this.root, ...key.split('/'))).catch((error) => (isMissing(error) ? undefined : Promise.reject(error)));
+      if (stats?.isFile()) yield { key, ...describe(stats) };
+    }
+  }
+
+  /** Keys of every file under the folder (relative to the root, '' for the root), depth first in name order. */
+  private async *walk(folder: string): AsyncGenerator<string> {
+    let entries;
+    try {
+      const dir = await opendir(folder ? join(this.root, ...folder.split('/')) : this.root);
+      entries = [];
+      for await (const entry of dir) entries.push(entry);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue; // `.incoming` and anything else that can never be a key
+      const key = folder ? `${folder}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) yield* this.walk(key);
+      else if (entry.isFile()) yield key;
+    }
+  }
+
+  private async moveIntoPlace(temp: string, target: string): Promise<void> {
+    // A concurrent delete may remove the freshly made (still empty) folder before the rename; make it again then.
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(target), { recursive: true });
+      try {
+        return await rename(temp, target);
+      } catch (error) {
+        if (!isMissing(error) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async removeEmptyParents(folder: string): Promise<void> {
+    while (folder !== this.root && folder.startsWith(this.root + sep)) {
+      try {
+        await rmdir(folder);
+      } catch {
+        return; // not empty (or already gone): stop climbing
+      }
+      folder = dirname(folder);
+    }
+  }
+
+  private pathOf(key: string): string {
+    assertSafeKey(key);
+    const path = resolve(this.root, ...key.split('/'));
+    if (!path.startsWith(this.root + sep)) throw new Error(`Blob key ${JSON.stringify(key)} resolves outside the storage root`);
+    return path;
+  }
+}
+
+/** fsyncs the file so a power cut cannot leave a renamed but empty blob, and returns its final stats. */
+async function flushToDisk(path: string): Promise<Stats> {
+  const file = await open(path, 'r');
+  try {
+    await file.sync();
+    return await file.stat();
+  } finally {
+    await file.close();
+  }
+}
+
+function describe(stats: Stats): Omit<StoredBlob, 'key'> {
+  return { size: stats.size, etag: etagOf(stats), lastModified: stats.mtime };
+}
+
+function etagOf(stats: Stats): string {
+  return `"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+}
+
+function contentTypeOf(key: string): string {
+  return CONTENT_TYPES[extname(key).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function rethrowMissing(error: unknown, key: string): never {
+  throw isMissing(error) ? new BlobNotFoundError(key) : error;
+}

@@ -1,0 +1,105 @@
+import { MikroORM } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { Photo } from '../../src/photos/photo.entity';
+import { photoKeys } from '../../src/photos/photo-keys';
+import { StorageCheckService } from '../../src/photos/storage-check.service';
+import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
+import { loggedInBrowser } from '../support/browser';
+import { jpeg } from '../support/images';
+import { createTestApp, TestApp } from '../support/test-app';
+import { backends } from '../support/test-database';
+import { photoIds, upload } from '../support/uploads';
+
+const MINUTE = 60_000;
+
+describe.each(backends())('storage check [%s]', (backend) => {
+  let t: TestApp;
+  let storage: BlobStorage;
+  let sut: StorageCheckService;
+  const em = () => t.app.get(MikroORM).em.fork();
+  const exists = (key: string) => storage.exists(key);
+
+  beforeAll(async () => {
+    t = await createTestApp(backend);
+    storage = t.app.get(BLOB_STORAGE);
+    sut = t.app.get(StorageCheckService);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('removes orphan blobs, photos with missing blobs and interrupted uploads, and leaves healthy photos alone', async () => {
+    const browser = await loggedInBrowser(t.app, 'checked');
+    await upload(browser, [{ name: 'healthy.jpg', data: await jpeg(300, 200, 1) }, { name: 'broken.jpg', data: await jpeg(300, 200, 2) }]);
+    const [healthy, broken] = await Promise.all(['healthy.jpg', 'broken.jpg'].map((displayName) => em().findOneOrFail(Photo, { displayName })));
+    const ownerId = healthy.ownerId;
+
+    // A blob with no row (planted), a photo that lost its thumbnail, and an upload that was killed mid-way.
+    const orphanKey = `${ownerId}/${randomUUID()}/original.jpg`;
+    await storage.put(orphanKey, Readable.from(await jpeg(50, 50, 3)), { contentType: 'image/jpeg' });
+    await storage.delete(photoKeys(broken).thumbnail);
+    const interrupted = em().create(Photo, {
+      ownerId, displayName: 'killed.jpg', contentType: 'image/jpeg', sizeBytes: 10, width: 1, height: 1,
+      sha256: 'f'.repeat(64), uploadedAt: t.clock.now(), status: 'pending',
+    });
+    await em().persistAndFlush(interrupted);
+    await storage.put(photoKeys(interrupted).original, Readable.from(Buffer.from('partial')), { contentType: 'image/jpeg' });
+
+    // Within the first 15 minutes nothing that might still be in flight is touched, but the orphan is gone.
+    expect(await sut.run()).toEqual({ orphanBlobs: 1, missingBlobs: 0, stalePending: 0 });
+    expect(await exists(orphanKey)).toBe(false);
+    expect(await em().count(Photo, { id: interrupted.id })).toBe(1);
+
+    t.clock.advance(16 * MINUTE);
+    expect(await sut.run()).toEqual({ orphanBlobs: 0, missingBlobs: 1, stalePending: 1 });
+    expect(await em().count(Photo, { id: { $in: [broken.id, interrupted.id] } })).toBe(0);
+    for (const key of [...Object.values(photoKeys(broken)), photoKeys(interrupted).original]) expect(await exists(key)).toBe(false);
+
+    expect(await em().count(Photo, { id: healthy.id })).toBe(1);
+    for (const key of Object.values(photoKeys(healthy))) expect(await exists(key)).toBe(true);
+    expect(photoIds((await browser.get('/')).text)).toEqual([healthy.id]);
+    expect(await sut.run()).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 0 });
+  });
+});
+
+describe('storage outage during an upload', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp(backends().includes('mysql') ? 'mysql' : 'sqlite', { storage: 'azure' });
+  });
+
+  afterAll(async () => {
+    await t?.azurite?.resume().catch(() => undefined);
+    await t?.close();
+  });
+
+  it('says so clearly, keeps no row and no blob, and works again when storage is back', async () => {
+    const browser = await loggedInBrowser(t.app, 'outage');
+    const storage = t.app.get<BlobStorage>(BLOB_STORAGE);
+    await t.azurite!.pause();
+    const started = Date.now();
+    const res = await upload(browser, [{ name: 'during.jpg', data: await jpeg(400, 300, 7) }, { name: 'also.jpg', data: await jpeg(400, 300, 8) }]);
+    expect(Date.now() - started).toBeLessThan(35_000);
+    expect(res.status).toBe(303);
+    const page = await browser.get('/');
+    expect(page.text).toContain(
+      'No photos uploaded. 2 skipped: during.jpg was not stored: photo storage is unavailable. Please try again in a moment. ' +
+        'also.jpg was not stored: photo storage is unavailable.',
+    );
+    expect(await t.app.get(MikroORM).em.fork().count(Photo, {})).toBe(0);
+
+    const htmx = await upload(browser, [{ name: 'during.jpg', data: await jpeg(400, 300, 7) }], { htmx: true });
+    expect(htmx.status).toBe(503);
+    expect(htmx.headers['hx-reswap']).toBe('none');
+
+    await t.azurite!.resume();
+    const keys: string[] = [];
+    for await (const blob of storage.list('')) keys.push(blob.key);
+    expect(keys).toEqual([]);
+    await upload(browser, [{ name: 'after.jpg', data: await jpeg(400, 300, 9) }]);
+    expect(photoIds((await browser.get('/')).text)).toHaveLength(1);
+  }, 90_000);
+});

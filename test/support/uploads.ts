@@ -1,0 +1,31 @@
+import { Browser } from './browser';
+
+export interface UploadFile {
+  name: string;
+  data: Buffer;
+}
+
+/** Posts files as the gallery's form does: `_csrf` first, then the `photos` files (plain form, or htmx with the header). */
+export async function upload(browser: Browser, files: UploadFile[], options: { htmx?: boolean } = {}) {
+  if (!browser.csrfToken) await browser.get('/');
+  let req = browser.agent.post('/upload-photos').redirects(0);
+  if (options.htmx) req = req.set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
+  else req = req.field('_csrf', browser.csrfToken!);
+  for (const file of files) req = req.attach('photos', file.data, { filename: file.name, contentType: 'application/octet-stream' });
+  return req;
+}
+
+/** The message of the flash shown after a plain upload (follows the redirect to the gallery). */
+export async function flashAfter(browser: Browser): Promise<string> {
+  const page = await browser.get('/');
+  const match = /<div class="alert [^"]*"[^>]*>\s*([\s\S]*?)\s*<button/.exec(page.text);
+  return match ? decodeEntities(match[1]) : '';
+}
+
+export function photoIds(html: string): string[] {
+  return [...html.matchAll(/data-photo-id="([0-9a-f-]{36})"/g)].map((m) => m[1]);
+}
+
+export function decodeEntities(html: string): string {
+  return html.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
