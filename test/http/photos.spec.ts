@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import request from 'supertest';
 import exifr from 'exifr';
 import { Photo } from '../../src/photos/photo.entity';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
@@ -11,6 +12,14 @@ import { backends } from '../support/test-database';
 import { flashAfter, photoIds, upload } from '../support/uploads';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** supertest parser that keeps a binary body as a Buffer. */
+function asBuffer(res: request.Response, done: (error: Error | null, body: Buffer) => void) {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+}
 
 describe.each(backends())('photos [%s]', (backend) => {
   let t: TestApp;
@@ -248,11 +257,7 @@ describe.each(backends())('photos [%s]', (backend) => {
     });
 
     it('serves the original byte for byte with safe headers and a strong ETag', async () => {
-      const res = await browser.agent.get(`/photos/${id}/original`).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const res = await browser.agent.get(`/photos/${id}/original`).buffer(true).parse(asBuffer);
       expect(res.status).toBe(200);
       expect(sha256(res.body)).toBe(sha256(original));
       expect(res.headers['content-type']).toBe('image/jpeg');
@@ -264,11 +269,7 @@ describe.each(backends())('photos [%s]', (backend) => {
     });
 
     it.each(['thumbnail', 'preview'])('serves a %s as WebP, upright, with no metadata', async (rendition) => {
-      const res = await browser.agent.get(`/photos/${id}/${rendition}`).buffer(true).parse((r, cb) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (c: Buffer) => chunks.push(c));
-        r.on('end', () => cb(null, Buffer.concat(chunks)));
-      });
+      const res = await browser.agent.get(`/photos/${id}/${rendition}`).buffer(true).parse(asBuffer);
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('image/webp');
       const meta = await sharp(res.body).metadata();
