@@ -6,4 +6,5 @@ module.exports = {
   testMatch: ['**/*.spec.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testTimeout: 30000,
+  moduleNameMapper: { '^file-type$': '<rootDir>/test/support/file-type.bridge.ts' },
 };

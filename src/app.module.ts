@@ -7,6 +7,8 @@ import { HtmlExceptionFilter } from './common/http/html-exception.filter';
 import { CLOCK, systemClock } from './common/time/clock';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { MailModule } from './mail/mail.module';
+import { ThrottleModule } from './common/throttle/throttle.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { PhotosModule } from './photos/photos.module';
@@ -30,7 +32,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), ...features],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), MailModule, ThrottleModule, ...features],
       providers: globalProviders,
       exports: [CLOCK],
     };

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { flash } from '../common/flash/flash';
 import { Public } from '../common/http/public.decorator';
+import { HOUR, MINUTE, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { localPath } from '../common/http/safe-redirect';
 import { Clock, CLOCK } from '../common/time/clock';
 import { SESSION_COOKIE, SessionCookie } from '../sessions/session-cookie';
@@ -33,6 +34,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @RateLimit(10, MINUTE)
   @UseGuards(LoginGuard)
   login(@Req() req: Request, @Res() res: Response) {
     const next = localPath(field(req.body, 'next'));
@@ -58,6 +60,7 @@ export class AuthController {
 
   @Public()
   @Post('register')
+  @RateLimit(10, HOUR)
   async register(@Req() req: Request, @Res() res: Response) {
     const result = await this.auth.register(req.body);
     if (!result.ok) {

@@ -2,7 +2,10 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
+import { AccountLoginThrottle } from './account-login-throttle';
 import { AuthController } from './auth.controller';
+import { PasswordResetController } from './password-reset/password-reset.controller';
+import { PasswordResetService } from './password-reset/password-reset.service';
 import { AuthService } from './auth.service';
 import { LocalStrategy } from './local.strategy';
 import { PasswordHasher } from './password-hasher';
@@ -10,8 +13,8 @@ import { SessionSerializer } from './session.serializer';
 
 @Module({
   imports: [UsersModule, SessionsModule, PassportModule.register({ session: true })],
-  controllers: [AuthController],
-  providers: [AuthService, PasswordHasher, LocalStrategy, SessionSerializer],
+  controllers: [AuthController, PasswordResetController],
+  providers: [AuthService, PasswordHasher, LocalStrategy, SessionSerializer, AccountLoginThrottle, PasswordResetService],
   exports: [AuthService, PasswordHasher],
 })
 export class AuthModule {}

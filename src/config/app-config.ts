@@ -10,6 +10,13 @@ export interface UploadLimits {
   maxPixels: number;
 }
 
+export interface MailConfig {
+  /** smtp://user:pass@host:587 (or smtps://…); unset writes every email as an .eml file into `outboxDir`. */
+  smtpUrl?: string;
+  from: string;
+  outboxDir: string;
+}
+
 export type DatabaseConfig =
   | { driver: 'sqlite'; file: string }
   | { driver: 'mysql' | 'mariadb'; url: string };
@@ -22,6 +29,7 @@ export interface EnvConfig {
   dataDir: string;
   database: DatabaseConfig;
   storage: StorageConfig;
+  mail: MailConfig;
   uploads: UploadLimits;
   /** Check storage against the database in the background at start-up (see StorageCheckService). */
   storageCheckOnStart: boolean;
@@ -29,6 +37,8 @@ export interface EnvConfig {
   sessionSecret?: string;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
+  /** How long an emailed password reset link works. */
+  passwordResetMs: number;
   /** Handed to Express's `trust proxy` setting; `false` trusts no proxy. */
   trustProxy: boolean | number | string;
   /** Secure cookies (and the `__Host-` cookie prefix) — on in production, where TLS is expected. */
@@ -64,6 +74,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     dataDir,
     database: database(env, dataDir),
     storage: storage(env, dataDir),
+    mail: mail(env, dataDir),
     storageCheckOnStart: boolean(env, 'STORAGE_CHECK_ON_START', true),
     uploads: {
       maxFileBytes: integer(env, 'MAX_UPLOAD_MB', 50, 1, 2047) * 1024 * 1024,
@@ -73,6 +84,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     sessionSecret,
     sessionIdleMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
     sessionAbsoluteMs: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 365) * 3_600_000,
+    passwordResetMs: integer(env, 'PASSWORD_RESET_MINUTES', 30, 5, 24 * 60) * 60_000,
     trustProxy: trustProxy(env.TRUST_PROXY),
     secureCookies: nodeEnv === 'production',
   };
@@ -139,6 +151,19 @@ function database(env: Env, dataDir: string): DatabaseConfig {
     throw new ConfigError('DATABASE_URL', 'must name a database, e.g. mysql://user:password@host:3306/photosphere.');
   }
   return { driver: url.protocol === 'mariadb:' ? 'mariadb' : 'mysql', url: url.toString() };
+}
+
+function mail(env: Env, dataDir: string): MailConfig {
+  const smtpUrl = env.SMTP_URL?.trim() || undefined;
+  if (smtpUrl && !/^smtps?:\/\/[^/\s]+/.test(smtpUrl)) {
+    throw new ConfigError('SMTP_URL', 'must look like smtp://user:password@host:587 or smtps://user:password@host:465.');
+  }
+  const from = env.MAIL_FROM?.trim() || 'Photosphere <photosphere@localhost>';
+  if (!/^[^<>\r\n]*<?[^\s@<>]+@[^\s@<>]+>?$/.test(from)) {
+    throw new ConfigError('MAIL_FROM', `must be an address such as "Photosphere <photos@example.org>" (got "${from}").`);
+  }
+  const outboxDir = env.MAIL_OUTBOX_DIR?.trim() ? absolute(env.MAIL_OUTBOX_DIR.trim()) : resolve(dataDir, 'outbox');
+  return { smtpUrl, from, outboxDir };
 }
 
 const AZURE_CONTAINER = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;

@@ -1,6 +1,7 @@
+import { PasswordReset } from '../auth/password-reset/password-reset.entity';
 import { Photo } from '../photos/photo.entity';
 import { Session } from '../sessions/session.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity of the app; shared by the Nest module and the migration CLI. */
-export const entities = [User, Session, Photo];
+export const entities = [User, Session, Photo, PasswordReset];

@@ -11,16 +11,13 @@ export type AcceptedImageType = keyof typeof ACCEPTED_IMAGE_TYPES;
 /** How many leading bytes file-type needs to recognise these formats. */
 export const SNIFF_BYTES = 4100;
 
-// file-type 21 is ESM-only while the app is CommonJS; a real dynamic import (which TypeScript would otherwise turn
-// into require()) loads it in the built app and under jest (with --experimental-vm-modules).
-const importEsm = new Function('specifier', 'return import(specifier)') as <T>(specifier: string) => Promise<T>;
-
-type FileTypeModule = { fileTypeFromBuffer(buffer: Uint8Array): Promise<{ mime: string } | undefined> };
-let fileType: Promise<FileTypeModule> | undefined;
+// file-type 21 is an ES module; the compiled app (CommonJS) loads it with require(), which Node 20.19+ supports.
+// (Under jest, test/support/file-type.bridge.ts stands in for it: jest's own require cannot load ES modules.)
+let fileType: Promise<typeof import('file-type')> | undefined;
 
 /** The accepted image type the leading bytes show, or undefined for anything else. */
 export async function sniffImageType(head: Uint8Array): Promise<AcceptedImageType | undefined> {
-  fileType ??= importEsm<FileTypeModule>('file-type');
+  fileType ??= import('file-type');
   const detected = await (await fileType).fileTypeFromBuffer(head);
   return detected && detected.mime in ACCEPTED_IMAGE_TYPES ? (detected.mime as AcceptedImageType) : undefined;
 }

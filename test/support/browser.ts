@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 
 const CSRF_META = /<meta name="csrf-token" content="([^"]+)">/;
+let nextClient = 1;
 
 /**
  * A person's browser, as supertest sees it: keeps cookies, reads the CSRF token from the last page it loaded and
@@ -11,8 +12,11 @@ export class Browser {
   readonly agent: ReturnType<typeof request.agent>;
   csrfToken?: string;
 
+  /** Each browser is its own client: a distinct address, as seen through the (trusted, loopback) test proxy. */
+  readonly ip = `10.${(nextClient >> 16) & 255}.${(nextClient >> 8) & 255}.${nextClient++ & 255}`;
+
   constructor(app: NestExpressApplication) {
-    this.agent = request.agent(app.getHttpServer());
+    this.agent = request.agent(app.getHttpServer()).set('X-Forwarded-For', this.ip);
   }
 
   async get(path: string, headers: Record<string, string> = {}) {

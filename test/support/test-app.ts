@@ -39,7 +39,7 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
   const clock = new FakeClock();
   const storage = options.storage ?? (backend === 'mysql' ? 'azure' : 'local');
   const azurite = storage === 'azure' ? await startAzurite() : undefined;
-  const env = { NODE_ENV: 'test', DATA_DIR: db.dataDir, STORAGE_CHECK_ON_START: 'false', ...options.env };
+  const env = { NODE_ENV: 'test', DATA_DIR: db.dataDir, STORAGE_CHECK_ON_START: 'false', TRUST_PROXY: 'loopback', ...options.env };
   if (azurite) Object.assign(env, { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: `photos-${randomBytes(4).toString('hex')}` });
   const config = { ...withSessionSecret(loadConfig(env)), database: db.database };
   const apps: NestExpressApplication[] = [];

@@ -35,6 +35,8 @@ describe(loadConfig.name, () => {
       trustProxy: false,
       secureCookies: false,
       storage: { driver: 'local', root: join(config.dataDir, 'photos') },
+      mail: { smtpUrl: undefined, from: 'Photosphere <photosphere@localhost>', outboxDir: join(config.dataDir, 'outbox') },
+      passwordResetMs: 30 * 60_000,
       storageCheckOnStart: true,
       uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000 },
     });
@@ -53,6 +55,9 @@ describe(loadConfig.name, () => {
     ['MAX_UPLOAD_FILES', { MAX_UPLOAD_FILES: 'many' }],
     ['MAX_IMAGE_MEGAPIXELS', { MAX_IMAGE_MEGAPIXELS: '-5' }],
     ['STORAGE_CHECK_ON_START', { STORAGE_CHECK_ON_START: 'maybe' }],
+    ['SMTP_URL', { SMTP_URL: 'mail.example.org' }],
+    ['MAIL_FROM', { MAIL_FROM: 'not an address' }],
+    ['PASSWORD_RESET_MINUTES', { PASSWORD_RESET_MINUTES: '1' }],
   ])('names %s when its value is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });

@@ -10,6 +10,8 @@ declare module 'express-session' {
     /** When the user logged in (epoch ms): bounds the session's absolute lifetime. */
     authenticatedAt: number;
     passport: { user: string };
+    /** SHA-256 of the reset token from an emailed link, moved here so no secret stays in the URL. */
+    passwordResetHash: string;
   }
 }
 

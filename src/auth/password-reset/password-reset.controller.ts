@@ -1,0 +1,65 @@
+import { Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { promisify } from 'node:util';
+import { flash } from '../../common/flash/flash';
+import { Public } from '../../common/http/public.decorator';
+import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
+import { field } from '../registration-form';
+import { hashToken, PasswordResetService } from './password-reset.service';
+
+export const RESET_REQUESTED = 'If an account exists for that email, we have sent a link to reset its password.';
+export const PASSWORD_RESET_DONE = 'Your password has been reset. Please log in.';
+
+/** The original app's forgot/reset pages, made safe: emailed single-use links instead of /reset-password/<email>. */
+@Public()
+@Controller()
+export class PasswordResetController {
+  constructor(private readonly resets: PasswordResetService) {}
+
+  @Get('forgot-password')
+  forgotPage(@Res() res: Response) {
+    res.render('pages/auth/forgot-password', { title: 'Forgot password' });
+  }
+
+  /** The same page, status and (mail being queued) timing whether or not the account exists. */
+  @Post('forgot-password')
+  @RateLimit(20, HOUR)
+  async forgot(@Req() req: Request, @Res() res: Response) {
+    const email = field(req.body, 'email').trim().slice(0, 254);
+    await this.resets.request(email);
+    res.status(HttpStatus.OK).render('pages/auth/forgot-password', { title: 'Forgot password', email, sent: RESET_REQUESTED });
+  }
+
+  /** Moves the token from the URL into the session, so no secret stays in the address bar, history or logs. */
+  @Get('reset-password/:token')
+  takeToken(@Req() req: Request, @Res() res: Response, @Param('token') token: string) {
+    req.session.passwordResetHash = hashToken(token);
+    res.redirect(302, '/reset-password');
+  }
+
+  @Get('reset-password')
+  async resetPage(@Req() req: Request, @Res() res: Response) {
+    const user = await this.resets.accountFor(req.session.passwordResetHash);
+    if (!user) return res.render('pages/auth/reset-invalid', { title: 'Link not valid' });
+    res.render('pages/auth/reset-password', { title: 'Choose a new password', username: user.username, errors: {} });
+  }
+
+  @Post('reset-password')
+  @RateLimit(20, HOUR)
+  async reset(@Req() req: Request, @Res() res: Response) {
+    const result = await this.resets.complete(req.session.passwordResetHash, req.body);
+    if (!result.ok && 'invalidLink' in result) return res.status(HttpStatus.OK).render('pages/auth/reset-invalid', { title: 'Link not valid' });
+    if (!result.ok) {
+      const user = await this.resets.accountFor(req.session.passwordResetHash);
+      return res.status(HttpStatus.UNPROCESSABLE_ENTITY).render('pages/auth/reset-password', {
+        title: 'Choose a new password',
+        username: user?.username,
+        errors: result.errors,
+      });
+    }
+    // Every session of the user has ended; this one starts afresh, logged out, just to carry the message.
+    await promisify(req.session.regenerate.bind(req.session))();
+    flash(req, 'success', PASSWORD_RESET_DONE);
+    res.redirect(303, '/login');
+  }
+}
