@@ -41,7 +41,7 @@ export class PasswordResetController {
   async resetPage(@Req() req: Request, @Res() res: Response) {
     const user = await this.resets.accountFor(req.session.passwordResetHash);
     if (!user) return res.render('pages/auth/reset-invalid', { title: 'Link not valid' });
-    res.render('pages/auth/reset-password', { title: 'Choose a new password', username: user.username, errors: {} });
+    res.render('pages/auth/reset-password', { title: 'Choose a new password', ...accountOf(user.username), errors: {} });
   }
 
   @Post('reset-password')
@@ -53,7 +53,7 @@ export class PasswordResetController {
       const user = await this.resets.accountFor(req.session.passwordResetHash);
       return res.status(HttpStatus.UNPROCESSABLE_ENTITY).render('pages/auth/reset-password', {
         title: 'Choose a new password',
-        username: user?.username,
+        ...accountOf(user?.username),
         errors: result.errors,
       });
     }
@@ -62,4 +62,9 @@ export class PasswordResetController {
     flash(req, 'success', PASSWORD_RESET_DONE);
     res.redirect(303, '/login');
   }
+}
+
+/** The account being reset, for the page's subtitle and for password managers (a hidden username field). */
+function accountOf(username: string | undefined) {
+  return { username, account: username ? `For the account ${username}` : undefined };
 }
