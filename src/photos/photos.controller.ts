@@ -7,7 +7,7 @@ import { wantsFragment } from '../common/htmx/htmx';
 import { multipartFiles } from '../common/http/multipart-files';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { attachment, imageEtag, sendImage, setImageHeaders } from './image-response';
+import { imageEtag, sendImage } from './image-response';
 import { Rendition } from './photo-keys';
 import { PhotoUploadService } from './photo-upload.service';
 import { photoCard, photoDetails } from './photo.view';
@@ -94,9 +94,8 @@ export class PhotosController {
   @Get('photos/:id/original')
   async original(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Query('download') download: unknown) {
     const photo = await this.photos.findOwned(req.user!.id, id);
-    setImageHeaders(res, photo.contentType, imageEtag(photo, 'original'));
-    if (download !== undefined) attachment(res, photo);
-    await sendImage(req, res, () => this.photos.blob(photo, 'original'));
+    const image = { contentType: photo.contentType, etag: imageEtag(photo, 'original'), downloadOf: download !== undefined ? photo : undefined };
+    await sendImage(req, res, image, () => this.photos.blob(photo, 'original'));
   }
 
   @Get('photos/:id/thumbnail')
@@ -111,8 +110,8 @@ export class PhotosController {
 
   private async rendition(req: Request, res: Response, id: string, rendition: 'thumbnail' | 'preview') {
     const photo = await this.photos.findOwned(req.user!.id, id);
-    setImageHeaders(res, RENDITION_TYPES[rendition], imageEtag(photo, rendition));
-    await sendImage(req, res, () => this.photos.blob(photo, rendition));
+    const image = { contentType: RENDITION_TYPES[rendition], etag: imageEtag(photo, rendition) };
+    await sendImage(req, res, image, () => this.photos.blob(photo, rendition));
   }
 }
 

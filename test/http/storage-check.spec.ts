@@ -100,6 +100,16 @@ describe('storage outage during an upload', () => {
     for await (const blob of storage.list('')) keys.push(blob.key);
     expect(keys).toEqual([]);
     await upload(browser, [{ name: 'after.jpg', data: await jpeg(400, 300, 9) }]);
-    expect(photoIds((await browser.get('/')).text)).toHaveLength(1);
+    const [id] = photoIds((await browser.get('/')).text);
+    expect(id).toBeDefined();
+
+    // While storage is down again, the gallery still renders and images answer 503 with a clear message.
+    await t.azurite!.pause();
+    expect((await browser.get('/')).status).toBe(200);
+    const image = await browser.get(`/photos/${id}/preview`);
+    expect(image.status).toBe(503);
+    expect(image.text).toContain('Photo storage is unavailable right now. Please try again in a moment.');
+    await t.azurite!.resume();
+    expect((await browser.get(`/photos/${id}/preview`)).status).toBe(200);
   }, 90_000);
 });

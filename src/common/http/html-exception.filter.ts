@@ -70,7 +70,8 @@ function statusOf(exception: unknown): number {
 }
 
 function messageOf(exception: unknown, status: number): string {
-  if (exception instanceof HttpException && status < 500) {
+  // Our own HttpExceptions carry messages written for people (503 included); an unexpected 500 never shows its own.
+  if (exception instanceof HttpException && status !== HttpStatus.INTERNAL_SERVER_ERROR) {
     const response = exception.getResponse();
     const message = typeof response === 'string' ? response : (response as { message?: unknown }).message;
     if (typeof message === 'string' && !isNestDefault(message)) return message;
