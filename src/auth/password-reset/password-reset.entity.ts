@@ -10,6 +10,7 @@ export class PasswordReset {
   @Property({ type: 'string', length: 36 })
   userId: string;
 
-  @Property({ type: 'datetime' })
+  /** Millisecond precision, so the link's last valid moment is exact on MySQL too. */
+  @Property({ type: 'datetime', length: 3 })
   expiresAt: Date;
 }

@@ -7,7 +7,7 @@ export class Migration20261126110000_password_resets extends SchemaMigration {
       schema.createTable('password_resets', (t) => {
         t.string('token_hash', 64).notNullable().primary();
         t.string('user_id', 36).notNullable().index();
-        t.datetime('expires_at').notNullable();
+        t.datetime('expires_at', { precision: 3 }).notNullable();
       }),
     );
   }
