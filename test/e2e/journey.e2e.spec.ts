@@ -179,7 +179,7 @@ describe('a new user in a real browser', () => {
     }
     expect(await cards().count()).toBe(total);
     expect(page.url()).toBe(url('/'));
-  });
+  }, 120_000);
 
   it('logs out, and logs in by email', async () => {
     await page.getByRole('button', { name: 'Logout' }).click();

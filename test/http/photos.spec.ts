@@ -322,6 +322,13 @@ describe.each(backends())('photos [%s]', (backend) => {
       expect(res.status).toBe(302);
       expect(res.headers.location).toMatch(/^\/login\?next=/);
     });
+
+    it('answers an image request without a login with a bare 401: no redirect, no new session', async () => {
+      const res = await new Browser(t.app).get('/photos/00000000-0000-4000-8000-000000000000/thumbnail', { 'Sec-Fetch-Dest': 'image' });
+      expect(res.status).toBe(401);
+      expect(res.headers.location).toBeUndefined();
+      expect(res.headers['set-cookie']).toBeUndefined();
+    });
   });
 
   describe('delete', () => {

@@ -57,6 +57,13 @@ export class HtmlExceptionFilter implements ExceptionFilter {
       res.status(HttpStatus.UNAUTHORIZED).set('HX-Redirect', login).end();
       return;
     }
+    // An image (or script…) the browser was still loading when the session ended: a plain 401. Redirecting it to
+    // the login page would render that page, start a new session, and replace the cookie of the tab's real login form.
+    const destination = req.get('Sec-Fetch-Dest');
+    if (destination && destination !== 'document') {
+      res.status(HttpStatus.UNAUTHORIZED).end();
+      return;
+    }
     res.redirect(302, login);
   }
 }
