@@ -9,7 +9,7 @@ import { Clock, CLOCK } from '../common/time/clock';
 import { SESSION_COOKIE, SessionCookie } from '../sessions/session-cookie';
 import { AuthService } from './auth.service';
 import { LoginGuard } from './login.guard';
-import { field } from './registration-form';
+import { field } from '../common/http/form-fields';
 
 export const LOGIN_FAILED = 'Invalid email/username or password.';
 export const REGISTERED = 'Registration successful. Please log in.';

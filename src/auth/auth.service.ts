@@ -7,7 +7,8 @@ import { AccountLoginThrottle } from './account-login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { PasswordReset } from './password-reset/password-reset.entity';
 import { PASSWORD_MAX_LENGTH } from './password-policy';
-import { hasErrors, parseRegistration, RegistrationErrors, RegistrationValues } from './registration-form';
+import { hasErrors } from '../common/http/form-fields';
+import { parseRegistration, RegistrationErrors, RegistrationValues } from './registration-form';
 
 export type RegistrationResult =
   | { ok: true; user: Express.User }

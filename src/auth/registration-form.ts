@@ -1,3 +1,4 @@
+import { field, FieldErrors } from '../common/http/form-fields';
 import { passwordProblems } from './password-policy';
 
 export interface RegistrationValues {
@@ -5,18 +6,11 @@ export interface RegistrationValues {
   email: string;
 }
 
-export type FieldErrors<F extends string> = Partial<Record<F, string[]>>;
 export type RegistrationErrors = FieldErrors<'username' | 'email' | 'password'>;
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 const EMAIL_MAX_LENGTH = 254;
-
-/** A form field as one string: absent fields and array tricks (`username[]=…`) become the empty string. */
-export function field(body: unknown, name: string): string {
-  const value = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : '';
-}
 
 export interface ParsedRegistration {
   values: RegistrationValues;
@@ -38,8 +32,4 @@ export function parseRegistration(body: unknown): ParsedRegistration {
   const problems = passwordProblems(password, values);
   if (problems.length > 0) errors.password = problems;
   return { values, password, errors };
-}
-
-export function hasErrors(errors: FieldErrors<string>): boolean {
-  return Object.keys(errors).length > 0;
 }

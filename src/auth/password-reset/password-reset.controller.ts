@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { flash } from '../../common/flash/flash';
 import { Public } from '../../common/http/public.decorator';
 import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
-import { field } from '../registration-form';
+import { field } from '../../common/http/form-fields';
 import { hashToken, PasswordResetService } from './password-reset.service';
 
 export const RESET_REQUESTED = 'If an account exists for that email, we have sent a link to reset its password.';

@@ -12,7 +12,7 @@ import { User } from '../../users/user.entity';
 import { UsersService } from '../../users/users.service';
 import { AuthService } from '../auth.service';
 import { passwordProblems } from '../password-policy';
-import { field, FieldErrors, hasErrors } from '../registration-form';
+import { field, FieldErrors, hasErrors } from '../../common/http/form-fields';
 import { PasswordReset } from './password-reset.entity';
 
 export const RESET_REQUESTS_PER_ACCOUNT_PER_HOUR = 5;
