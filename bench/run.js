@@ -15,17 +15,17 @@ const { loginFigure } = require('./figures/login');
 const PLANS = {
   full: {
     upload: { clients: 8, perClient: 5, kind: 'photo3mb' },
-    memory: { clients: 8, perClient: 5, small: 'photo3mb', large: 'photo30mb' },
+    memory: { clients: 8, perClient: 5, small: 'photo3mb444', large: 'photo30mb' },
     gallery: { small: 1_000, large: 100_000, deep: 50_000, duration: 10, warmup: 2 },
     thumbnail: { duration: 8, warmup: 2 },
-    login: { logins: 120, verifies: 15, healthDuration: 5 },
+    login: { logins: 120, verifies: 15, parallelVerifies: 30, healthDuration: 5 },
   },
   quick: {
     upload: { clients: 8, perClient: 1, kind: 'photo1mb' },
-    memory: { clients: 4, perClient: 1, small: 'photo3mb', large: 'photo30mb' },
-    gallery: { small: 1_000, large: 10_000, deep: 5_000, duration: 1.5, warmup: 0.5 },
-    thumbnail: { duration: 1.5, warmup: 0.5 },
-    login: { logins: 20, verifies: 3, healthDuration: 1 },
+    memory: { clients: 4, perClient: 1, small: 'photo3mb444', large: 'photo30mb' },
+    gallery: { small: 1_000, large: 10_000, deep: 5_000, duration: 1, warmup: 0.5 },
+    thumbnail: { duration: 1, warmup: 0.5 },
+    login: { logins: 15, verifies: 3, parallelVerifies: 10, healthDuration: 1 },
   },
 };
 

@@ -2,14 +2,13 @@
 // The gallery's baseline: a bare Nest app (same Nest, Express and hbs as the app) with one route that renders a
 // constant template — the captured bytes of a real gallery page — so it costs rendering and sending a page of the
 // same size, and nothing else (no session, no database, no guards).
-// Usage: node constant-page-server.js <port> <html-file>
+// Usage: node constant-page-server.js <port> <html-file>   (the template is written beside the html file)
 require('reflect-metadata');
 const { Controller, Get, Module, Res } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
 const hbs = require('hbs');
-const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
+const { readFileSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 
 const [port, htmlFile] = process.argv.slice(2);
 
@@ -27,7 +26,7 @@ class ConstantPageModule {}
 Module({ controllers: [PageController] })(ConstantPageModule);
 
 async function main() {
-  const views = mkdtempSync(join(tmpdir(), 'photosphere-bench-views-'));
+  const views = dirname(htmlFile);
   // `\{{` keeps Handlebars from reading anything in the page as an expression.
   writeFileSync(join(views, 'constant.hbs'), readFileSync(htmlFile, 'utf8').replace(/\{\{/g, '\\{{'));
   const app = await NestFactory.create(ConstantPageModule, { logger: false, bodyParser: false });

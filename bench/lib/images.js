@@ -9,6 +9,9 @@ const { randomFillSync } = require('node:crypto');
 const KINDS = {
   // 12 MP, ≈3 MB: a gradient with moderate noise, like a detailed camera photo at quality 80.
   photo3mb: { width: 4000, height: 3000, amplitude: 60, quality: 80, chromaSubsampling: '4:2:0' },
+  // 12 MP, ≈3 MB without chroma subsampling: the small side of the memory figure, so that the two sides differ in
+  // bytes only (same pixels, same subsampling, same decoder buffers).
+  photo3mb444: { width: 4000, height: 3000, amplitude: 37, quality: 80, chromaSubsampling: '4:4:4' },
   // 12 MP, ≈30 MB: full-range noise at quality 98 without chroma subsampling (same pixels count, 10× the bytes).
   photo30mb: { width: 4000, height: 3000, amplitude: 255, quality: 98, chromaSubsampling: '4:4:4' },
   // 3 MP, ≈0.75 MB: for --quick.
