@@ -1,10 +1,11 @@
 'use strict';
 // Azurite's blob service as a child process on a free port, data in a temp folder (for the MySQL + Azure setup).
 const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const net = require('node:net');
+const { stopChild } = require('./child');
 const { freePort } = require('./net');
 const { ROOT } = require('./app-process');
 
@@ -29,14 +30,7 @@ async function startAzurite() {
   return {
     pid: child.pid,
     connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=${endpoint};`,
-    async stop() {
-      if (child.exitCode === null) {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await gone;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopChild(child, dir),
   };
 }
 

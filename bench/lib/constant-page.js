@@ -1,8 +1,9 @@
 'use strict';
 const { spawn } = require('node:child_process');
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { stopChild } = require('./child');
 const { freePort, waitForHttp } = require('./net');
 const { ROOT } = require('./app-process');
 
@@ -20,14 +21,7 @@ async function startConstantPage(html) {
   await waitForHttp(url, 20_000, () => child.exitCode !== null);
   return {
     url,
-    async stop() {
-      if (child.exitCode === null) {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await gone;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => stopChild(child, dir),
   };
 }
 
