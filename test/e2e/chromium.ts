@@ -21,7 +21,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * Everything that went wrong in the page: console errors, CSP violations, failed requests and HTTP errors — except
- * the ones a test expects (`expect(/pattern/)` before the step that causes them).
+ * the ones a test expects while one step runs (`during(/pattern/, step)`).
  */
 export class PageProblems {
   private readonly problems: string[] = [];
@@ -40,8 +40,14 @@ export class PageProblems {
     );
   }
 
-  expect(pattern: RegExp): void {
+  /** Runs one step that deliberately causes problems matching `pattern`; they are not counted. */
+  async during<T>(pattern: RegExp, step: () => Promise<T>): Promise<T> {
     this.expected.push(pattern);
+    try {
+      return await step();
+    } finally {
+      this.expected.splice(this.expected.indexOf(pattern), 1);
+    }
   }
 
   list(): string[] {

@@ -56,9 +56,10 @@ describe('a new user in a real browser', () => {
     await page.getByLabel('Username', { exact: true }).fill('maria');
     await page.getByLabel('Email', { exact: true }).fill('maria@example.com');
     await page.getByLabel('Password', { exact: true }).fill('weakpass');
-    problems.expect(/status of 422/);
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByText('Password must contain at least one uppercase letter.').waitFor();
+    await problems.during(/status of 422/, async () => {
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByText('Password must contain at least one uppercase letter.').waitFor();
+    });
     await accessible('register-errors');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Create account' }).click();
@@ -183,13 +184,11 @@ describe('a new user in a real browser', () => {
 
   it('logs out, and logs in by email', async () => {
     // Thumbnails still loading from the long scroll are refused once the session has ended: that is expected.
-    problems.expect(/status of 401/);
-    await page.getByRole('button', { name: 'Logout' }).click();
-    await page.getByText('You have been logged out.').waitFor();
-    await page.getByLabel('Email or username').fill('MARIA@example.com');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Welcome back!').waitFor();
+    await problems.during(/status of 401/, async () => {
+      await page.getByRole('button', { name: 'Logout' }).click();
+      await page.getByText('You have been logged out.').waitFor();
+    });
+    await loginWith(page, 'MARIA@example.com', PASSWORD);
     await page.getByRole('button', { name: 'Logout' }).click();
     await page.getByText('You have been logged out.').waitFor();
   });
@@ -206,18 +205,16 @@ describe('a new user in a real browser', () => {
     expect(page.url()).toBe(url('/reset-password'));
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('New password, again').fill('Not The Same#1');
-    problems.expect(/status of 422/);
-    await page.getByRole('button', { name: 'Set new password' }).click();
-    await page.getByText('The two passwords do not match.').waitFor();
+    await problems.during(/status of 422/, async () => {
+      await page.getByRole('button', { name: 'Set new password' }).click();
+      await page.getByText('The two passwords do not match.').waitFor();
+    });
     await accessible('reset-password');
     await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
     await page.getByLabel('New password, again').fill(NEW_PASSWORD);
     await page.getByRole('button', { name: 'Set new password' }).click();
     await page.getByText('Your password has been reset. Please log in.').waitFor();
-    await page.getByLabel('Email or username').fill('maria');
-    await page.getByLabel('Password').fill(NEW_PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Welcome back!').waitFor();
+    await loginWith(page, 'maria', NEW_PASSWORD);
     expect(await cards().count()).toBe(30);
   });
 
@@ -227,8 +224,7 @@ describe('a new user in a real browser', () => {
     await loginWith(second.page, 'pedro', PASSWORD);
     expect(await second.page.locator('.photo-card').count()).toBe(0);
     const someId = await page.locator('.photo-card').first().getAttribute('data-photo-id');
-    second.problems.expect(/status of 404/);
-    const response = await second.page.goto(url(`/photos/${someId}`));
+    const response = await second.problems.during(/status of 404/, () => second.page.goto(url(`/photos/${someId}`)));
     expect(response!.status()).toBe(404);
     expect(await second.page.getByText('We could not find that photo.').isVisible()).toBe(true);
     await screenshots(second.page, 'not-found');

@@ -8,7 +8,6 @@ import { takeFlash } from '../flash/flash';
  */
 export function viewLocals(req: Request, res: Response, next: NextFunction): void {
   res.locals.currentUser = req.user ? { username: req.user.username } : null;
-  res.locals.path = req.path;
   Object.defineProperties(res.locals, {
     csrfToken: { enumerable: true, get: () => csrfTokenOf(req.session) },
     flash: { enumerable: true, get: () => takeFlash(req) },
