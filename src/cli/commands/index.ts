@@ -1,0 +1,6 @@
+import { CliCommand } from '../cli-command';
+import { migrateCommand } from './migrate';
+import { storageCheckCommand } from './storage-check';
+
+/** Every `npm run cli` command, in the order the help lists them. */
+export const cliCommands: CliCommand[] = [migrateCommand, storageCheckCommand];
