@@ -98,6 +98,19 @@ describe(DatabaseSessionStore.name, () => {
       expect(await get('touched')).toEqual(data);
       expect(await get('untouched')).toBeNull();
     });
+
+    it('writes a touch only once the expiry moves by a minute or more', async () => {
+      const data = sessionData();
+      await set('sid-1', data);
+      const storedExpiry = async () => (await orm.em.fork().findOneOrFail(Session, { sid: 'sid-1' })).expiresAt.getTime();
+      const written = await storedExpiry();
+      clock.advance(MINUTE - 1);
+      await touch('sid-1', data);
+      expect(await storedExpiry()).toBe(written);
+      clock.advance(1);
+      await touch('sid-1', data);
+      expect(await storedExpiry()).toBe(written + MINUTE);
+    });
   });
 
   it('ends an active session at the absolute lifetime counted from login', async () => {
