@@ -37,7 +37,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(sessionMiddleware(config, app.get(DatabaseSessionStore)));
   app.use(passport.session());
   app.use(viewLocals);
-  configureViews(app, config.env === 'production');
+  configureViews(app);
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
   app.enableShutdownHooks();
 }

@@ -34,7 +34,7 @@ async function main() {
   app.engine('hbs', engine.__express);
   app.setBaseViewsDir(views);
   app.setViewEngine('hbs');
-  app.set('view cache', false); // as the app runs outside production
+  app.set('view cache', true); // as the app does in every environment
   await app.listen(Number(port), '127.0.0.1');
 }
 

@@ -31,6 +31,10 @@ describe.each(backends())('pages, errors and headers [%s]', (backend) => {
     await t?.close();
   });
 
+  it('compiles each template once, not only in production', () => {
+    expect(t.app.getHttpAdapter().getInstance().get('view cache')).toBe(true);
+  });
+
   const kinds: [string, string, number][] = [
     ['a page', '/login', 200],
     ['a redirect', '/', 302],

@@ -9,8 +9,10 @@ export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
 /**
  * Handlebars with one layout (views/layouts/main.hbs) and every file under views/partials registered by its path,
  * e.g. `{{> auth/field-errors}}`. Output is escaped by `{{ }}`; only the layout's `{{{body}}}` is raw.
+ * Templates are read and compiled once, in every environment (partials are registered at start-up anyway):
+ * restart the app to see a changed template.
  */
-export function configureViews(app: NestExpressApplication, cache: boolean): void {
+export function configureViews(app: NestExpressApplication): void {
   const engine = hbs.create();
   registerPartials(engine, join(VIEWS_DIR, 'partials'));
   engine.registerHelper('eq', (a: unknown, b: unknown) => a === b);
@@ -18,7 +20,7 @@ export function configureViews(app: NestExpressApplication, cache: boolean): voi
   app.setBaseViewsDir(VIEWS_DIR);
   app.setViewEngine('hbs');
   app.set('view options', { layout: 'layouts/main' });
-  app.set('view cache', cache);
+  app.set('view cache', true);
 }
 
 function registerPartials(engine: ReturnType<typeof hbs.create>, dir: string): void {
