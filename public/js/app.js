@@ -117,3 +117,22 @@
     form.submit();
   }
 })();
+
+// Forms marked data-confirm-modal="<id>" ask in that modal first; without JavaScript they submit directly.
+(function () {
+  'use strict';
+  var pendingForm = null;
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    var modal = form.dataset && form.dataset.confirmModal && document.getElementById(form.dataset.confirmModal);
+    if (!modal || !window.bootstrap || form.dataset.confirmed) return;
+    event.preventDefault();
+    pendingForm = form;
+    window.bootstrap.Modal.getOrCreateInstance(modal).show();
+  });
+  document.addEventListener('click', function (event) {
+    if (!event.target.closest('[data-confirm-submit]') || !pendingForm) return;
+    pendingForm.dataset.confirmed = 'true';
+    pendingForm.submit();
+  });
+})();
