@@ -1,8 +1,8 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { DatabaseSessionStore } from '../sessions/database-session.store';
-import { EmailTakenError, UsersService, UsernameTakenError } from '../users/users.service';
-import { User } from '../users/user.entity';
+import { BeforeCommit, EmailTakenError, UsersService, UsernameTakenError } from '../users/users.service';
+import { Role, User } from '../users/user.entity';
 import { AccountLoginThrottle } from './account-login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { PasswordReset } from './password-reset/password-reset.entity';
@@ -43,13 +43,20 @@ export class AuthService {
   async register(body: unknown, invitationHash?: string): Promise<RegistrationResult> {
     const access = await this.registration.access(invitationHash);
     if (!access.allowed) return { ok: false, closed: true };
+    return this.createAccount(body, undefined, access.invited ? (em, user) => this.invitations.claim(em, invitationHash, user.id) : undefined);
+  }
+
+  /**
+   * Checks the form (the register page's rules and uniqueness) and creates the account; also used by the
+   * `create-user` command. Without a role, the instance's first account becomes admin.
+   */
+  async createAccount(body: unknown, role?: Role, beforeCommit?: BeforeCommit): Promise<RegistrationResult> {
     const { values, password, errors } = parseRegistration(body);
     if (!errors.username && (await this.users.isUsernameTaken(values.username))) errors.username = [USERNAME_TAKEN];
     if (!errors.email && (await this.users.isEmailTaken(values.email))) errors.email = [EMAIL_TAKEN];
     if (hasErrors(errors)) return { ok: false, values, errors };
     try {
-      const useInvitation = access.invited ? (em: EntityManager, user: User) => this.invitations.claim(em, invitationHash, user.id) : undefined;
-      const user = await this.users.create({ ...values, passwordHash: await this.hasher.hash(password) }, useInvitation);
+      const user = await this.users.create({ ...values, role, passwordHash: await this.hasher.hash(password) }, beforeCommit);
       return { ok: true, user: toSessionUser(user) };
     } catch (error) {
       if (error instanceof InvitationUnavailableError) return { ok: false, closed: true };
