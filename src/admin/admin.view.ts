@@ -20,6 +20,7 @@ export function userRow({ user, photoCount }: { user: User; photoCount: number }
     created: dateFormat.format(user.createdAt),
     lastLogin: user.lastLoginAt ? dateTimeFormat.format(user.lastLoginAt) : 'Never',
     photoCount,
+    photos: photoCount === 0 ? 'no photos' : photoCount === 1 ? '1 photo' : `${photoCount} photos`,
     used: storage.used,
     quota: storage.quota ?? 'No limit',
     storage,

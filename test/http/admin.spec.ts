@@ -256,7 +256,7 @@ describe.each(backends())('administration [%s]', (backend) => {
       };
       expect(await blobs()).toHaveLength(6);
       expect(await em().count(PasswordReset, { userId: id })).toBe(1);
-      expect(text((await admin.get(`/admin/users/${id}`)).text)).toContain('Deletes doomed with all 2 photos.');
+      expect(text((await admin.get(`/admin/users/${id}`)).text)).toContain('Deletes doomed together with all their photos (2 photos).');
 
       const mismatch = await act(admin, `/admin/users/${id}/delete`, { confirmUsername: 'doome' });
       expect(mismatch.page).toContain('Type the username exactly to confirm the deletion.');
