@@ -214,32 +214,6 @@ describe.each(backends())('administration [%s]', (backend) => {
       expect((await act(backup, `/admin/users/${adminId}/promote`)).page).toContain('founder is now an admin.');
       await admin.get('/');
     });
-
-    it('is kept when two admins demote each other at the same moment', async () => {
-      const rival = await loggedInBrowser(t.app, 'rival');
-      const rivalId = await idOf('rival');
-      await act(admin, `/admin/users/${rivalId}/promote`);
-      await rival.get('/admin/users');
-      await admin.get('/admin/users');
-      const active = async () => em().count(User, { role: 'admin', disabledAt: null });
-      const before = await active();
-      // Demote every other admin at once, from both sides.
-      const others = (await em().find(User, { role: 'admin' })).filter((u) => u.id !== adminId && u.id !== rivalId);
-      for (const other of others) await act(admin, `/admin/users/${other.id}/demote`);
-      expect(await active()).toBe(2);
-      await Promise.all([
-        admin.submit(`/admin/users/${rivalId}/demote`, {}),
-        rival.submit(`/admin/users/${adminId}/demote`, {}),
-      ]);
-      expect(before).toBeGreaterThanOrEqual(2);
-      expect(await active()).toBe(1);
-      // Whoever is left an admin restores the other.
-      const remaining = (await em().findOneOrFail(User, { role: 'admin', disabledAt: null })).id;
-      const restorer = remaining === adminId ? admin : rival;
-      await restorer.get('/admin/users');
-      await act(restorer, `/admin/users/${remaining === adminId ? rivalId : adminId}/promote`);
-      expect(await userNamed('founder')).toMatchObject({ role: 'admin' });
-    });
   });
 
   describe('deleting a user', () => {
