@@ -136,3 +136,20 @@
     pendingForm.submit();
   });
 })();
+
+// Copy buttons (data-copy="<input id>") appear only with JavaScript; without it the field can be selected and copied.
+(function () {
+  'use strict';
+  document.addEventListener('htmx:load', function (event) {
+    Array.prototype.forEach.call(event.detail.elt.querySelectorAll('[data-copy]'), function (button) { button.hidden = false; });
+  });
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('[data-copy]');
+    if (!button) return;
+    var input = document.getElementById(button.dataset.copy);
+    input.select();
+    var done = function () { button.innerHTML = '<i class="bi bi-clipboard-check" aria-hidden="true"></i> Copied'; };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(input.value).then(done, function () {});
+    else if (document.execCommand('copy')) done();
+  });
+})();
