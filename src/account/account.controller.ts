@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { toSessionUser } from '../auth/auth.service';
 import { flash } from '../common/flash/flash';
 import { field } from '../common/http/form-fields';
+import { HOUR, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { StorageQuota } from '../photos/storage-quota.service';
 import { LastAdminError } from '../users/last-admin';
 import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service';
@@ -12,6 +13,9 @@ export const PROFILE_SAVED = 'Your account details were saved. We told your old 
 export const PASSWORD_CHANGED = 'Your password was changed. Every other device has been signed out.';
 export const SIGNED_OUT_EVERYWHERE = 'You have been signed out on every device.';
 export const ACCOUNT_DELETED = 'Your account and all your photos have been deleted.';
+
+/** Each form that checks the current password allows this many posts per hour and address (no guessing it). */
+const PASSWORD_CHECKS_PER_HOUR = 20;
 
 /** /account: the logged-in user's own details, password, sessions and deletion. */
 @Controller('account')
@@ -27,6 +31,7 @@ export class AccountController {
   }
 
   @Post('profile')
+  @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async profile(@Req() req: Request, @Res() res: Response) {
     const result = await this.accounts.updateProfile(req.user!.id, req.body);
     if (!result.ok) {
@@ -39,6 +44,7 @@ export class AccountController {
 
   /** Every session ends; this one continues under a new id, so only the other devices are signed out. */
   @Post('password')
+  @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async password(@Req() req: Request, @Res() res: Response) {
     const result = await this.accounts.changePassword(req.user!.id, req.body);
     if (!result.ok) {
@@ -58,6 +64,7 @@ export class AccountController {
   }
 
   @Post('delete')
+  @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async delete(@Req() req: Request, @Res() res: Response) {
     try {
       if (!(await this.accounts.delete(req.user!.id, field(req.body, 'currentPassword')))) {

@@ -62,8 +62,4 @@ export class InvitationsService {
       : 0;
     if (claimed !== 1) throw new InvitationUnavailableError();
   }
-
-  isExpired(invitation: Invitation): boolean {
-    return invitation.expiresAt < this.clock.now();
-  }
 }

@@ -151,6 +151,16 @@ describe.each(backends())('/account [%s]', (backend) => {
     expect(await user('owner')).not.toBeNull();
   });
 
+  it('limits guesses of the current password to 20 an hour', async () => {
+    const browser = await loggedInBrowser(t.app, 'guesser');
+    for (let i = 0; i < 20; i++) {
+      expect((await browser.submit('/account/delete', { currentPassword: `Guess ${i}!X` }, { from: '/account' })).status).toBe(403);
+    }
+    const limited = await browser.submit('/account/delete', { currentPassword: STRONG_PASSWORD }, { from: '/account' });
+    expect(limited.status).toBe(429);
+    expect(await user('guesser')).not.toBeNull();
+  });
+
   it('refuses every account change without a CSRF token', async () => {
     const browser = await loggedInBrowser(t.app, 'csrfless');
     for (const path of ['/account/profile', '/account/password', '/account/sign-out-everywhere', '/account/delete']) {

@@ -2,7 +2,8 @@ import { SchemaMigration } from './schema-migration';
 
 /**
  * Roles, disabled accounts and storage quotas on users; instance settings (the registration mode); invitations.
- * An instance that already has users gets its oldest account as admin, so someone can manage it after the upgrade.
+ * An instance that already has users gets its oldest account as admin, so someone can manage it after the upgrade,
+ * and every account's bytes used are counted from the photos it already has.
  */
 export class Migration20261126120000_roles_and_quotas extends SchemaMigration {
   override async up(): Promise<void> {
@@ -34,6 +35,7 @@ export class Migration20261126120000_roles_and_quotas extends SchemaMigration {
     this.addSql(
       "update users set role = 'admin' where id in (select id from (select id from users order by created_at, id limit 1) as oldest)",
     );
+    this.addSql('update users set used_bytes = (select coalesce(sum(size_bytes), 0) from photos where photos.owner_id = users.id)');
   }
 
   override async down(): Promise<void> {
