@@ -29,7 +29,7 @@ export class AdminUsersController {
     const model = {
       q: query,
       total: result.total,
-      users: result.users.map((row) => userRow(row, req.user!.id)),
+      users: result.users.map(userRow),
       page: result.page,
       pages: result.pages,
       previous: result.page > 1 ? pageLink(query, result.page - 1) : undefined,
@@ -40,8 +40,8 @@ export class AdminUsersController {
   }
 
   @Get('users/:id')
-  async show(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const user = userRow(await this.users.find(id), req.user!.id);
+  async show(@Res() res: Response, @Param('id') id: string) {
+    const user = userRow(await this.users.find(id));
     res.render('pages/admin/user', { title: user.username, user, tab: { users: true } });
   }
 

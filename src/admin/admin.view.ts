@@ -7,7 +7,7 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', t
 const MB = 1024 * 1024;
 
 /** One account as the admin pages show it. */
-export function userRow({ user, photoCount }: { user: User; photoCount: number }, currentUserId: string) {
+export function userRow({ user, photoCount }: { user: User; photoCount: number }) {
   const storage = storageUsageView(user);
   return {
     id: user.id,
@@ -16,7 +16,6 @@ export function userRow({ user, photoCount }: { user: User; photoCount: number }
     role: user.role === 'admin' ? 'Admin' : 'User',
     isAdmin: user.role === 'admin',
     disabled: user.disabledAt !== null,
-    isSelf: user.id === currentUserId,
     created: dateFormat.format(user.createdAt),
     lastLogin: user.lastLoginAt ? dateTimeFormat.format(user.lastLoginAt) : 'Never',
     photoCount,

@@ -1,7 +1,9 @@
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { jpeg } from '../support/images';
 import { TestApp } from '../support/test-app';
-import { accessibilityViolations, launchChromium, newPage, PageProblems, PHONE, screenshots } from './chromium';
+import { accessibilityViolations, launchChromium, newPage, PageProblems, PHONE, screenshots, SCREENSHOTS } from './chromium';
 import { startE2eApp } from './e2e-app';
 
 const PASSWORD = 'Sunny Day!42';
@@ -169,5 +171,11 @@ describe('a new admin in a real browser', () => {
       const res = await guest.page.goto(url('/admin/users'));
       expect(res?.status()).toBe(404);
     });
+  });
+
+  it('keeps the chosen screenshots current', () => {
+    for (const [shot, committed] of [['admin-user-desktop', 'admin-user'], ['admin-settings-desktop', 'admin-settings'], ['account-phone', 'phone-account']]) {
+      if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(SCREENSHOTS, `${shot}.png`), join(__dirname, '..', '..', 'docs', 'screenshots', `${committed}.png`));
+    }
   });
 });
