@@ -1,5 +1,6 @@
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { promisify } from 'node:util';
 import { flash } from '../common/flash/flash';
 import { wantsFragment } from '../common/htmx/htmx';
 import { field } from '../common/http/form-fields';
@@ -47,7 +48,7 @@ export class AdminUsersController {
 
   @Post('users/:id/disable')
   disable(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.act(req, res, id, async () => `${(await this.users.setDisabled(id, true)).username} is disabled and has been signed out everywhere.`);
+    return this.act(req, res, id, async () => `${(await this.users.setDisabled(id, true)).username} is disabled and has been signed out everywhere.`, '/login');
   }
 
   @Post('users/:id/enable')
@@ -62,7 +63,7 @@ export class AdminUsersController {
 
   @Post('users/:id/demote')
   demote(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.act(req, res, id, async () => `${(await this.users.setRole(id, 'user')).username} is now a regular user.`);
+    return this.act(req, res, id, async () => `${(await this.users.setRole(id, 'user')).username} is now a regular user.`, '/');
   }
 
   @Post('users/:id/quota')
@@ -93,17 +94,24 @@ export class AdminUsersController {
     }
   }
 
-  /** Runs one action, then back to the user's page with what happened (or why it was refused). */
-  private async act(req: Request, res: Response, id: string, action: () => Promise<string | { error: string }>) {
+  /**
+   * Runs one action, then back to the user's page with what happened (or why it was refused). An admin who has just
+   * disabled or demoted themselves can no longer see that page, so they go to `selfDestination` instead (a disabled
+   * admin with a fresh, logged-out session: theirs have all ended).
+   */
+  private async act(req: Request, res: Response, id: string, action: () => Promise<string | { error: string }>, selfDestination?: string) {
+    let outcome: string | { error: string };
     try {
-      const outcome = await action();
-      if (typeof outcome === 'string') flash(req, 'success', outcome);
-      else flash(req, 'danger', outcome.error);
+      outcome = await action();
     } catch (error) {
       if (!(error instanceof LastAdminError)) throw error;
-      flash(req, 'danger', error.message);
+      outcome = { error: error.message };
     }
-    res.redirect(303, `/admin/users/${id}`);
+    const leave = typeof outcome === 'string' && selfDestination !== undefined && id === req.user!.id;
+    if (leave && selfDestination === '/login') await promisify(req.session.regenerate.bind(req.session))();
+    if (typeof outcome === 'string') flash(req, 'success', outcome);
+    else flash(req, 'danger', outcome.error);
+    res.redirect(303, leave ? selfDestination! : `/admin/users/${id}`);
   }
 }
 

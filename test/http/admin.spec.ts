@@ -213,6 +213,17 @@ describe.each(backends())('administration [%s]', (backend) => {
       expect((await act(backup, `/admin/users/${backupId}/demote`)).page).toContain(LAST_ADMIN('backup'));
       expect((await act(backup, `/admin/users/${adminId}/promote`)).page).toContain('founder is now an admin.');
       await admin.get('/');
+
+      // Demoting or disabling yourself (another admin remaining) leaves the admin area for a page you can still see.
+      const demoted = await backup.submit(`/admin/users/${backupId}/demote`, {}, { from: `/admin/users/${backupId}` });
+      expect(demoted.headers.location).toBe('/');
+      expect(text((await backup.get('/')).text)).toContain('backup is now a regular user.');
+      await act(admin, `/admin/users/${backupId}/promote`);
+      const disabled = await backup.submit(`/admin/users/${backupId}/disable`, {}, { from: `/admin/users/${backupId}` });
+      expect(disabled.headers.location).toBe('/login');
+      expect(text((await backup.get('/login')).text)).toContain('backup is disabled and has been signed out everywhere.');
+      expect(await em().count(Session, { userId: backupId })).toBe(0);
+      await act(admin, `/admin/users/${backupId}/enable`);
     });
   });
 
