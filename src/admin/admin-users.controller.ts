@@ -85,8 +85,11 @@ export class AdminUsersController {
   async delete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
     try {
       const user = await this.users.delete(id, field(req.body, 'confirmUsername'));
+      const self = user.id === req.user!.id;
+      // Their sessions have ended; this request must not save this one again under the deleted account.
+      if (self) await promisify(req.session.regenerate.bind(req.session))();
       flash(req, 'success', `${user.username} and all their photos have been deleted.`);
-      res.redirect(303, user.id === req.user!.id ? '/login' : '/admin/users');
+      res.redirect(303, self ? '/login' : '/admin/users');
     } catch (error) {
       if (!(error instanceof LastAdminError || error instanceof ConfirmationMismatchError)) throw error;
       flash(req, 'danger', error.message);

@@ -257,5 +257,16 @@ describe.each(backends())('administration [%s]', (backend) => {
       expect((await doomed.get('/')).status).toBe(302);
       expect((await register(new Browser(t.app), { username: 'doomed', email: 'doomed@example.com', password: STRONG_PASSWORD })).status).toBe(303);
     });
+
+    it('lets an admin delete their own account while another admin remains, leaving no session behind', async () => {
+      const leaving = await loggedInBrowser(t.app, 'leaving');
+      const id = await idOf('leaving');
+      await act(admin, `/admin/users/${id}/promote`);
+      const res = await leaving.submit(`/admin/users/${id}/delete`, { confirmUsername: 'leaving' }, { from: `/admin/users/${id}` });
+      expect(res.headers.location).toBe('/login');
+      expect(text((await leaving.get('/login')).text)).toContain('leaving and all their photos have been deleted.');
+      expect(await em().count(User, { id })).toBe(0);
+      expect(await em().count(Session, { userId: id })).toBe(0);
+    });
   });
 });
