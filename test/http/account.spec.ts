@@ -110,8 +110,8 @@ describe.each(backends())('/account [%s]', (backend) => {
     const res = await browser.submit('/account/sign-out-everywhere', {}, { from: '/account' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/login');
-    expect(page(await browser.get('/login'))).toContain('You have been signed out on every device.');
     expect(await em().count(Session, { userId: (await user('leaver'))!.id })).toBe(0);
+    expect(page(await browser.get('/login'))).toContain('You have been signed out on every device.');
     for (const b of [browser, tablet]) expect((await b.get('/')).status).toBe(302);
   });
 
@@ -135,10 +135,10 @@ describe.each(backends())('/account [%s]', (backend) => {
 
     const deleted = await browser.submit('/account/delete', { currentPassword: STRONG_PASSWORD }, { from: '/account' });
     expect(deleted.status).toBe(303);
-    expect(page(await browser.get('/login'))).toContain('Your account and all your photos have been deleted.');
+    expect(await em().count(Session, { userId: id })).toBe(0);
     expect(await em().count(User, { id })).toBe(0);
     expect(await em().count(Photo, { ownerId: id })).toBe(0);
-    expect(await em().count(Session, { userId: id })).toBe(0);
+    expect(page(await browser.get('/login'))).toContain('Your account and all your photos have been deleted.');
     expect(await blobs()).toEqual([]);
     expect((await phone.get('/')).status).toBe(302);
     expect((await login(new Browser(t.app), 'quitter')).status).toBe(401);
