@@ -1,9 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AccountModule } from './account/account.module';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
 import { AuthenticatedGuard } from './common/http/authenticated.guard';
 import { HtmlExceptionFilter } from './common/http/html-exception.filter';
+import { RolesGuard } from './common/http/roles.guard';
 import { CLOCK, systemClock } from './common/time/clock';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -16,13 +19,14 @@ import { SessionsModule } from './sessions/sessions.module';
 import { StorageModule } from './storage/storage.module';
 import { UsersModule } from './users/users.module';
 
-const features = [SessionsModule, UsersModule, AuthModule, PhotosModule, HealthModule];
+const features = [SessionsModule, UsersModule, AuthModule, PhotosModule, HealthModule, AccountModule, AdminModule];
 
-/** Cross-cutting rules, in the order they run: login required unless @Public(), then CSRF on state changes. */
+/** Cross-cutting rules, in the order they run: login required unless @Public(), CSRF on state changes, @Roles(…) (else 404). */
 const globalProviders = [
   { provide: CLOCK, useValue: systemClock },
   { provide: APP_GUARD, useClass: AuthenticatedGuard },
   { provide: APP_GUARD, useClass: CsrfGuard },
+  { provide: APP_GUARD, useClass: RolesGuard },
   { provide: APP_FILTER, useClass: HtmlExceptionFilter },
 ];
 

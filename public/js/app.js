@@ -117,3 +117,39 @@
     form.submit();
   }
 })();
+
+// Forms marked data-confirm-modal="<id>" ask in that modal first; without JavaScript they submit directly.
+(function () {
+  'use strict';
+  var pendingForm = null;
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    var modal = form.dataset && form.dataset.confirmModal && document.getElementById(form.dataset.confirmModal);
+    if (!modal || !window.bootstrap || form.dataset.confirmed) return;
+    event.preventDefault();
+    pendingForm = form;
+    window.bootstrap.Modal.getOrCreateInstance(modal).show();
+  });
+  document.addEventListener('click', function (event) {
+    if (!event.target.closest('[data-confirm-submit]') || !pendingForm) return;
+    pendingForm.dataset.confirmed = 'true';
+    pendingForm.submit();
+  });
+})();
+
+// Copy buttons (data-copy="<input id>") appear only with JavaScript; without it the field can be selected and copied.
+(function () {
+  'use strict';
+  document.addEventListener('htmx:load', function (event) {
+    Array.prototype.forEach.call(event.detail.elt.querySelectorAll('[data-copy]'), function (button) { button.hidden = false; });
+  });
+  document.addEventListener('click', function (event) {
+    var button = event.target.closest('[data-copy]');
+    if (!button) return;
+    var input = document.getElementById(button.dataset.copy);
+    input.select();
+    var done = function () { button.innerHTML = '<i class="bi bi-clipboard-check" aria-hidden="true"></i> Copied'; };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(input.value).then(done, function () {});
+    else if (document.execCommand('copy')) done();
+  });
+})();

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { RegistrationModule } from '../registration/registration.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountLoginThrottle } from './account-login-throttle';
@@ -12,9 +13,9 @@ import { PasswordHasher } from './password-hasher';
 import { SessionSerializer } from './session.serializer';
 
 @Module({
-  imports: [UsersModule, SessionsModule, PassportModule.register({ session: true })],
+  imports: [UsersModule, SessionsModule, RegistrationModule, PassportModule.register({ session: true })],
   controllers: [AuthController, PasswordResetController],
   providers: [AuthService, PasswordHasher, LocalStrategy, SessionSerializer, AccountLoginThrottle, PasswordResetService],
-  exports: [AuthService, PasswordHasher],
+  exports: [AuthService, PasswordHasher, PasswordResetService],
 })
 export class AuthModule {}

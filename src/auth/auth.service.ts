@@ -1,18 +1,25 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { DatabaseSessionStore } from '../sessions/database-session.store';
-import { EmailTakenError, UsersService, UsernameTakenError } from '../users/users.service';
-import { User } from '../users/user.entity';
+import { BeforeCommit, EmailTakenError, UsersService, UsernameTakenError } from '../users/users.service';
+import { Role, User } from '../users/user.entity';
 import { AccountLoginThrottle } from './account-login-throttle';
 import { PasswordHasher } from './password-hasher';
 import { PasswordReset } from './password-reset/password-reset.entity';
 import { PASSWORD_MAX_LENGTH } from './password-policy';
 import { hasErrors } from '../common/http/form-fields';
 import { parseRegistration, RegistrationErrors, RegistrationValues } from './registration-form';
+import { InvitationsService, InvitationUnavailableError } from '../registration/invitations.service';
+import { RegistrationService } from '../registration/registration.service';
 
 export type RegistrationResult =
   | { ok: true; user: Express.User }
+  | { ok: false; closed: true }
   | { ok: false; values: RegistrationValues; errors: RegistrationErrors };
+
+/** A login refused although the password was right: only said after the password has been checked. */
+export const ACCOUNT_DISABLED = 'disabled';
+export type LoginOutcome = Express.User | typeof ACCOUNT_DISABLED | null;
 
 export const USERNAME_TAKEN = 'That username is already taken. Choose another one.';
 export const EMAIL_TAKEN = 'An account with this email already exists. Log in, or reset its password.';
@@ -25,17 +32,34 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly throttle: AccountLoginThrottle,
     private readonly sessions: DatabaseSessionStore,
+    private readonly registration: RegistrationService,
+    private readonly invitations: InvitationsService,
   ) {}
 
-  async register(body: unknown): Promise<RegistrationResult> {
+  /**
+   * Registers if the registration mode allows it (checked again here, not only when the page was shown). In
+   * invite-only mode the invitation is used up in the same transaction that creates the account.
+   */
+  async register(body: unknown, invitationHash?: string): Promise<RegistrationResult> {
+    const access = await this.registration.access(invitationHash);
+    if (!access.allowed) return { ok: false, closed: true };
+    return this.createAccount(body, undefined, access.invited ? (em, user) => this.invitations.claim(em, invitationHash, user.id) : undefined);
+  }
+
+  /**
+   * Checks the form (the register page's rules and uniqueness) and creates the account; also used by the
+   * `create-user` command. Without a role, the instance's first account becomes admin.
+   */
+  async createAccount(body: unknown, role?: Role, beforeCommit?: BeforeCommit): Promise<RegistrationResult> {
     const { values, password, errors } = parseRegistration(body);
     if (!errors.username && (await this.users.isUsernameTaken(values.username))) errors.username = [USERNAME_TAKEN];
     if (!errors.email && (await this.users.isEmailTaken(values.email))) errors.email = [EMAIL_TAKEN];
     if (hasErrors(errors)) return { ok: false, values, errors };
     try {
-      const user = await this.users.create({ ...values, passwordHash: await this.hasher.hash(password) });
+      const user = await this.users.create({ ...values, role, passwordHash: await this.hasher.hash(password) }, beforeCommit);
       return { ok: true, user: toSessionUser(user) };
     } catch (error) {
+      if (error instanceof InvitationUnavailableError) return { ok: false, closed: true };
       if (error instanceof UsernameTakenError) return { ok: false, values, errors: { username: [USERNAME_TAKEN] } };
       if (error instanceof EmailTakenError) return { ok: false, values, errors: { email: [EMAIL_TAKEN] } };
       throw error;
@@ -45,9 +69,10 @@ export class AuthService {
   /**
    * Checks a login. Unknown accounts cost the same argon2 verification as wrong passwords, so neither the answer
    * nor its timing tells them apart; both count against the account's failure budget (AccountLoginThrottle).
-   * A hash made with weaker parameters is upgraded on success.
+   * A hash made with weaker parameters is upgraded on success. A disabled account is refused, and only then
+   * told so.
    */
-  async authenticate(identifier: string, password: string): Promise<Express.User | null> {
+  async authenticate(identifier: string, password: string): Promise<LoginOutcome> {
     if (!password || [...password].length > PASSWORD_MAX_LENGTH) return null;
     const user = await this.users.findByIdentifier(identifier);
     const account = user?.id ?? `unknown:${identifier.trim().toLowerCase()}`;
@@ -58,6 +83,7 @@ export class AuthService {
       return null;
     }
     this.throttle.succeeded(account);
+    if (user.disabledAt) return ACCOUNT_DISABLED;
     const upgradedHash = this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(password) : undefined;
     await this.users.recordLogin(user, upgradedHash);
     return toSessionUser(user);
@@ -73,13 +99,23 @@ export class AuthService {
     await this.sessions.destroyAllOf(userId);
   }
 
-  /** The user behind a session, re-read on every request so a deleted account is logged out at once. */
+  /** Checks the password of a logged-in user, e.g. before a change to their account. */
+  async verifyPassword(userId: string, password: string): Promise<boolean> {
+    if (!password || [...password].length > PASSWORD_MAX_LENGTH) return false;
+    const user = await this.em.findOne(User, { id: userId }, { populate: ['passwordHash'] });
+    return user ? this.hasher.verify(user.passwordHash, password) : false;
+  }
+
+  /**
+   * The user behind a session, re-read on every request: a deleted or disabled account is logged out at once, and
+   * a role change applies to the next request.
+   */
   async sessionUser(id: string): Promise<Express.User | null> {
     const user = await this.users.findById(id);
-    return user ? toSessionUser(user) : null;
+    return user && !user.disabledAt ? toSessionUser(user) : null;
   }
 }
 
-function toSessionUser(user: User): Express.User {
-  return { id: user.id, username: user.username, email: user.email };
+export function toSessionUser(user: User): Express.User {
+  return { id: user.id, username: user.username, email: user.email, role: user.role };
 }

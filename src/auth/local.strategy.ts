@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-local';
-import { AuthService } from './auth.service';
+import { ACCOUNT_DISABLED, AuthService } from './auth.service';
 
 /** passport-local reading the original app's fields: `identifier` (email or username) and `password`. */
 @Injectable()
@@ -10,7 +10,10 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
     super({ usernameField: 'identifier', passwordField: 'password' });
   }
 
-  async validate(identifier: string, password: string): Promise<Express.User | false> {
-    return (await this.auth.authenticate(identifier, password)) ?? false;
+  /** A refusal carries its reason to the LoginGuard as passport's `info`. */
+  async validate(identifier: string, password: string): Promise<Express.User | [false, { disabled: boolean }]> {
+    const outcome = await this.auth.authenticate(identifier, password);
+    if (outcome && outcome !== ACCOUNT_DISABLED) return outcome;
+    return [false, { disabled: outcome === ACCOUNT_DISABLED }];
   }
 }

@@ -15,8 +15,9 @@ export class LoginGuard extends AuthGuard('local') {
     return true;
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser | undefined {
+  override handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown, context: ExecutionContext): TUser | undefined {
     if (error) throw error;
+    if (!user && (info as { disabled?: boolean } | undefined)?.disabled) context.switchToHttp().getRequest<Request>().loginRefusedAsDisabled = true;
     return user || undefined;
   }
 }

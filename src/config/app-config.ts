@@ -39,6 +39,8 @@ export interface EnvConfig {
   sessionAbsoluteMs: number;
   /** How long an emailed password reset link works. */
   passwordResetMs: number;
+  /** Storage quota given to new accounts, in bytes; null is unlimited. */
+  defaultQuotaBytes: number | null;
   /** Handed to Express's `trust proxy` setting; `false` trusts no proxy. */
   trustProxy: boolean | number | string;
   /** Secure cookies (and the `__Host-` cookie prefix) — on in production, where TLS is expected. */
@@ -85,6 +87,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     sessionIdleMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
     sessionAbsoluteMs: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 365) * 3_600_000,
     passwordResetMs: integer(env, 'PASSWORD_RESET_MINUTES', 30, 5, 24 * 60) * 60_000,
+    defaultQuotaBytes: env.DEFAULT_QUOTA_MB?.trim() ? integer(env, 'DEFAULT_QUOTA_MB', 0, 1, 100_000_000) * 1024 * 1024 : null,
     trustProxy: trustProxy(env.TRUST_PROXY),
     secureCookies: nodeEnv === 'production',
   };

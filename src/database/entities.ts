@@ -1,7 +1,9 @@
 import { PasswordReset } from '../auth/password-reset/password-reset.entity';
 import { Photo } from '../photos/photo.entity';
+import { Invitation } from '../registration/invitation.entity';
 import { Session } from '../sessions/session.entity';
+import { Setting } from '../settings/setting.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity of the app; shared by the Nest module and the migration CLI. */
-export const entities = [User, Session, Photo, PasswordReset];
+export const entities = [User, Session, Photo, PasswordReset, Setting, Invitation];

@@ -13,6 +13,7 @@ import { ImageProcessor, ImageRejectedError } from './image-processor';
 import { AcceptedImageType, sniffImageType } from './image-types';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
+import { StorageQuota, storageFullMessage } from './storage-quota.service';
 import { spool, SpooledFile } from './upload-spool';
 import { UploadSummary } from './upload-summary';
 
@@ -21,8 +22,9 @@ class Skipped extends Error {}
 
 /**
  * Takes the files of one upload, one at a time: spool to a temporary file (hashing and measuring), recognise the
- * type by its bytes, refuse duplicates, check and decode the image, then write a `pending` row, the original, a
- * thumbnail and a preview, and mark the row `ready`. A file that fails anywhere leaves no row and no blob.
+ * type by its bytes, refuse duplicates, reserve its bytes in the owner's quota, check and decode the image, then
+ * write a `pending` row, the original, a thumbnail and a preview, and mark the row `ready`. A file that fails
+ * anywhere leaves no row and no blob, and gives its reserved bytes back.
  */
 @Injectable()
 export class PhotoUploadService {
@@ -35,6 +37,7 @@ export class PhotoUploadService {
     private readonly images: ImageProcessor,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly quota: StorageQuota,
   ) {
     this.spoolDir = join(config.dataDir, 'tmp', 'uploads');
   }
@@ -73,6 +76,9 @@ export class PhotoUploadService {
     const contentType = await sniffImageType(file.head);
     if (!contentType) throw new Skipped(`${name} is not a JPEG or PNG image.`);
     if (await this.em.count(Photo, { ownerId, sha256: file.sha256 })) throw new Skipped(`${name} is already in your library.`);
+    if (!(await this.quota.reserve(ownerId, file.size))) {
+      throw new Skipped(`${name} was not stored. ${storageFullMessage(await this.quota.usage(ownerId))}`);
+    }
     try {
       const image = await this.images.inspect(file.path, maxPixels);
       const renditions = await this.images.renditions(file.path, maxPixels);
@@ -88,6 +94,7 @@ export class PhotoUploadService {
       });
       return await this.store(photo, file, contentType, renditions, signal);
     } catch (error) {
+      await this.quota.release(ownerId, file.size);
       if (error instanceof ImageRejectedError) throw new Skipped(`${name} ${error.message}`);
       throw error;
     }

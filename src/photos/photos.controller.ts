@@ -12,6 +12,7 @@ import { Rendition } from './photo-keys';
 import { PhotoUploadService } from './photo-upload.service';
 import { photoCard, photoDetails } from './photo.view';
 import { PhotosService } from './photos.service';
+import { StorageQuota } from './storage-quota.service';
 import { describeUpload } from './upload-summary';
 
 const RENDITION_TYPES: Record<Exclude<Rendition, 'original'>, string> = { thumbnail: 'image/webp', preview: 'image/webp' };
@@ -22,6 +23,7 @@ export class PhotosController {
   constructor(
     private readonly photos: PhotosService,
     private readonly uploads: PhotoUploadService,
+    private readonly quota: StorageQuota,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -33,6 +35,7 @@ export class PhotosController {
     if (wantsFragment(req)) return res.render('partials/photos/grid-page', { ...model, layout: false });
     res.render('pages/photos/gallery', {
       ...model,
+      storage: await this.quota.usageView(req.user!.id),
       title: 'Your photos',
       olderPage: model.photos.length > 0 && before !== undefined,
       empty: page.photos.length === 0 && before === undefined,
@@ -63,6 +66,7 @@ export class PhotosController {
     res.status(status).render('partials/photos/upload-result', {
       layout: false,
       photos: summary.uploaded.map(photoCard),
+      storage: await this.quota.usageView(req.user!.id),
       toasts: [outcome],
     });
   }
@@ -88,7 +92,11 @@ export class PhotosController {
       flash(req, 'success', message);
       return res.redirect(303, '/');
     }
-    res.status(HttpStatus.OK).render('partials/photos/deleted', { layout: false, toasts: [{ type: 'success', message }] });
+    res.status(HttpStatus.OK).render('partials/photos/deleted', {
+      layout: false,
+      storage: await this.quota.usageView(req.user!.id),
+      toasts: [{ type: 'success', message }],
+    });
   }
 
   @Get('photos/:id/original')

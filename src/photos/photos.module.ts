@@ -8,12 +8,13 @@ import { PhotoUploadService } from './photo-upload.service';
 import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
+import { StorageQuota } from './storage-quota.service';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Photo])],
   controllers: [PhotosController],
-  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService],
-  exports: [PhotosService, StorageCheckService],
+  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, StorageQuota],
+  exports: [PhotosService, StorageCheckService, StorageQuota],
 })
 export class PhotosModule implements OnApplicationBootstrap {
   constructor(

@@ -4,6 +4,7 @@ import { BLOB_STORAGE, BlobDownload, BlobNotFoundError, BlobStorage, StorageUnav
 import { decodeCursor, encodeCursor } from './gallery-cursor';
 import { Photo } from './photo.entity';
 import { photoKeys, Rendition } from './photo-keys';
+import { StorageQuota } from './storage-quota.service';
 
 export const GALLERY_PAGE_SIZE = 30;
 export const STORAGE_UNAVAILABLE = 'Photo storage is unavailable right now. Please try again in a moment.';
@@ -32,6 +33,7 @@ export class PhotosService {
   constructor(
     private readonly em: EntityManager,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
+    private readonly quota: StorageQuota,
   ) {}
 
   /** Newest first, by keyset (never OFFSET): as fast on page 1,000 as on page 1. */
@@ -79,6 +81,7 @@ export class PhotosService {
     const photo = await this.findOwned(ownerId, id);
     const deleted = await this.em.nativeDelete(Photo, { id: photo.id, ownerId });
     if (deleted === 0) throw new PhotoNotFoundException();
+    await this.quota.release(ownerId, photo.sizeBytes);
     const results = await Promise.allSettled(Object.values(photoKeys(photo)).map((key) => this.storage.delete(key)));
     if (results.some((r) => r.status === 'rejected')) {
       this.logger.warn({ msg: 'Photo deleted but some blobs were not; storage:check will remove them', photoId: photo.id });

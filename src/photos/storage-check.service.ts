@@ -4,6 +4,7 @@ import { Clock, CLOCK } from '../common/time/clock';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
+import { StorageQuota } from './storage-quota.service';
 
 /** Uploads still `pending` after this long were interrupted (crash, kill -9) and are cleaned up. */
 export const STALE_PENDING_MS = 15 * 60_000;
@@ -30,6 +31,7 @@ export class StorageCheckService {
     private readonly em: EntityManager,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly quota: StorageQuota,
   ) {}
 
   async run(): Promise<StorageReport> {
@@ -74,7 +76,7 @@ export class StorageCheckService {
   }
 
   private async remove(em: EntityManager, photo: Photo): Promise<void> {
-    await em.nativeDelete(Photo, { id: photo.id });
+    if (await em.nativeDelete(Photo, { id: photo.id })) await this.quota.release(photo.ownerId, photo.sizeBytes);
     for (const key of Object.values(photoKeys(photo))) await this.storage.delete(key);
   }
 }

@@ -1,5 +1,8 @@
-import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+
+export const ROLES = ['admin', 'user'] as const;
+export type Role = (typeof ROLES)[number];
 
 @Entity({ tableName: 'users' })
 export class User {
@@ -26,4 +29,22 @@ export class User {
 
   @Property({ type: 'datetime', nullable: true })
   lastLoginAt: Date | null = null;
+
+  @Property({ type: 'string', length: 16, default: 'user' })
+  role: Role = 'user';
+
+  /** Set while an admin has disabled the account: it cannot log in and has no sessions. */
+  @Property({ type: 'datetime', nullable: true })
+  disabledAt: Date | null = null;
+
+  /** Most bytes of originals the user may store; null is unlimited. */
+  @Property({ type: new BigIntType('number'), nullable: true })
+  quotaBytes: number | null = null;
+
+  /**
+   * Bytes of originals stored or being stored. Reserved by one conditional UPDATE before an upload is written and
+   * released when it fails or the photo is deleted (see StorageQuota), so parallel uploads cannot overshoot the quota.
+   */
+  @Property({ type: new BigIntType('number'), default: 0 })
+  usedBytes: number = 0;
 }

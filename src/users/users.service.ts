@@ -1,13 +1,20 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '../common/time/clock';
-import { User } from './user.entity';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { Role, User } from './user.entity';
 
 export interface NewUser {
   username: string;
   email: string;
   passwordHash: string;
+  /** Without a role, the first account of the instance becomes admin and every later one a user. */
+  role?: Role;
 }
+
+/** Runs inside the transaction that creates the user; throwing undoes the creation. */
+export type BeforeCommit = (em: EntityManager, user: User) => Promise<void>;
 
 export class UsernameTakenError extends Error {}
 export class EmailTakenError extends Error {}
@@ -20,7 +27,13 @@ export class UsersService {
   constructor(
     private readonly em: EntityManager,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** True until the first account exists: it becomes admin, and registration is open for it whatever the mode. */
+  async isEmpty(): Promise<boolean> {
+    return (await this.em.count(User, {})) === 0;
+  }
 
   /** Finds an account by email or username, in any letter case. Usernames cannot contain "@", emails must. */
   async findByIdentifier(identifier: string): Promise<User | null> {
@@ -42,17 +55,28 @@ export class UsersService {
     return (await this.em.count(User, { email: normaliseEmail(email) })) > 0;
   }
 
-  /** Creates the account; a concurrent duplicate surfaces as UsernameTakenError or EmailTakenError. */
-  async create(data: NewUser): Promise<User> {
-    const user = this.em.create(User, {
-      username: data.username.trim(),
-      usernameKey: usernameKeyOf(data.username),
-      email: normaliseEmail(data.email),
-      passwordHash: data.passwordHash,
-      createdAt: this.clock.now(),
-    });
+  /**
+   * Creates the account with the default quota; a concurrent duplicate surfaces as UsernameTakenError or
+   * EmailTakenError. `beforeCommit` runs in the same transaction (e.g. to use up an invitation).
+   */
+  async create(data: NewUser, beforeCommit?: BeforeCommit): Promise<User> {
     try {
-      await this.em.flush();
+      return await this.em.transactional(async (em) => {
+        const role = data.role ?? ((await em.count(User, {})) === 0 ? 'admin' : 'user');
+        const user = em.create(User, {
+          username: data.username.trim(),
+          usernameKey: usernameKeyOf(data.username),
+          email: normaliseEmail(data.email),
+          passwordHash: data.passwordHash,
+          createdAt: this.clock.now(),
+          role,
+          quotaBytes: this.config.defaultQuotaBytes,
+          usedBytes: 0,
+        });
+        await em.flush();
+        await beforeCommit?.(em, user);
+        return user;
+      });
     } catch (error) {
       this.em.clear();
       if (error instanceof UniqueConstraintViolationException) {
@@ -60,7 +84,6 @@ export class UsersService {
       }
       throw error;
     }
-    return user;
   }
 
   async recordLogin(user: User, newPasswordHash?: string): Promise<void> {

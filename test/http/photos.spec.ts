@@ -355,7 +355,8 @@ describe.each(backends())('photos [%s]', (backend) => {
       const [id] = photoIds((await browser.get('/')).text);
       const res = await browser.agent.post(`/delete-photo/${id}`).set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
       expect(res.status).toBe(200);
-      expect(res.text.trim()).toMatch(/^<div id="toasts" hx-swap-oob="beforeend">[\s\S]*Deleted fade\.jpg\.[\s\S]*<\/div>$/);
+      // Nothing but out-of-band swaps: the storage meter and the toast.
+      expect(res.text.trim()).toMatch(/^<div id="storage-usage"[^>]*hx-swap-oob="true">[\s\S]*?<\/div>\s*<div id="toasts" hx-swap-oob="beforeend">[\s\S]*Deleted fade\.jpg\.[\s\S]*<\/div>$/);
     });
 
     it('asks first when JavaScript is off', async () => {

@@ -37,6 +37,7 @@ describe(loadConfig.name, () => {
       storage: { driver: 'local', root: join(config.dataDir, 'photos') },
       mail: { smtpUrl: undefined, from: 'Photosphere <photosphere@localhost>', outboxDir: join(config.dataDir, 'outbox') },
       passwordResetMs: 30 * 60_000,
+      defaultQuotaBytes: null,
       storageCheckOnStart: true,
       uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000 },
     });
@@ -58,8 +59,15 @@ describe(loadConfig.name, () => {
     ['SMTP_URL', { SMTP_URL: 'mail.example.org' }],
     ['MAIL_FROM', { MAIL_FROM: 'not an address' }],
     ['PASSWORD_RESET_MINUTES', { PASSWORD_RESET_MINUTES: '1' }],
+    ['DEFAULT_QUOTA_MB', { DEFAULT_QUOTA_MB: '0' }],
+    ['DEFAULT_QUOTA_MB', { DEFAULT_QUOTA_MB: '1.5' }],
   ])('names %s when its value is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it('reads the default quota of new accounts in MB, none when unset', () => {
+    expect(loadConfig({ DEFAULT_QUOTA_MB: '2048' }).defaultQuotaBytes).toBe(2048 * 1024 * 1024);
+    expect(loadConfig({ DEFAULT_QUOTA_MB: ' ' }).defaultQuotaBytes).toBeNull();
   });
 
   it('reads upload limits', () => {

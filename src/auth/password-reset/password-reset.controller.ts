@@ -5,7 +5,8 @@ import { flash } from '../../common/flash/flash';
 import { Public } from '../../common/http/public.decorator';
 import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
 import { field } from '../../common/http/form-fields';
-import { hashToken, PasswordResetService } from './password-reset.service';
+import { hashToken } from '../../common/secret-token';
+import { PasswordResetService } from './password-reset.service';
 
 export const RESET_REQUESTED = 'If an account exists for that email, we have sent a link to reset its password.';
 export const PASSWORD_RESET_DONE = 'Your password has been reset. Please log in.';

@@ -1,6 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { hashToken, newSecretToken } from '../../common/secret-token';
 import { AttemptCounter } from '../../common/throttle/attempt-counter';
 import { HOUR } from '../../common/throttle/rate-limit.decorator';
 import { Clock, CLOCK } from '../../common/time/clock';
@@ -18,8 +18,6 @@ import { PasswordReset } from './password-reset.entity';
 export const RESET_REQUESTS_PER_ACCOUNT_PER_HOUR = 5;
 export type ResetErrors = FieldErrors<'password' | 'confirmPassword'>;
 export type ResetResult = { ok: true } | { ok: false; invalidLink: true } | { ok: false; errors: ResetErrors };
-
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
  * Reset links: 32 random bytes, stored only as their SHA-256, valid for PASSWORD_RESET_MINUTES, used once,
@@ -48,7 +46,7 @@ export class PasswordResetService {
     if (!user) return;
     if (this.requestsPerAccount.count(user.id) >= RESET_REQUESTS_PER_ACCOUNT_PER_HOUR) return;
     this.requestsPerAccount.record(user.id);
-    const token = randomBytes(32).toString('base64url');
+    const token = newSecretToken();
     await this.em.transactional(async (em) => {
       await em.nativeDelete(PasswordReset, { userId: user.id });
       em.create(PasswordReset, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(this.clock.now().getTime() + this.config.passwordResetMs) });

@@ -12,6 +12,8 @@ declare module 'express-session' {
     passport: { user: string };
     /** SHA-256 of the reset token from an emailed link, moved here so no secret stays in the URL. */
     passwordResetHash: string;
+    /** SHA-256 of the token from an invitation link, moved here like the reset token. */
+    invitationHash: string;
   }
 }
 
@@ -22,10 +24,13 @@ declare global {
       id: string;
       username: string;
       email: string;
+      role: 'admin' | 'user';
     }
     interface Request {
       /** Set by the request logger; also sent back as X-Request-Id. */
       id: string;
+      /** Set by the LoginGuard when the password was right but the account is disabled. */
+      loginRefusedAsDisabled?: boolean;
     }
   }
 }

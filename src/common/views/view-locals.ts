@@ -7,7 +7,7 @@ import { takeFlash } from '../flash/flash';
  * flash messages. Token and messages are computed only when a page is actually rendered.
  */
 export function viewLocals(req: Request, res: Response, next: NextFunction): void {
-  res.locals.currentUser = req.user ? { username: req.user.username } : null;
+  res.locals.currentUser = req.user ? { username: req.user.username, isAdmin: req.user.role === 'admin' } : null;
   Object.defineProperties(res.locals, {
     csrfToken: { enumerable: true, get: () => csrfTokenOf(req.session) },
     flash: { enumerable: true, get: () => takeFlash(req) },

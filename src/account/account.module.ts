@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { PhotosModule } from '../photos/photos.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UsersModule } from '../users/users.module';
+import { AccountRemovalService } from './account-removal.service';
+import { AccountController } from './account.controller';
+import { AccountService } from './account.service';
+
+/** /account (people managing their own account) and deleting an account with everything it owns. */
+@Module({
+  imports: [AuthModule, UsersModule, SessionsModule, PhotosModule],
+  controllers: [AccountController],
+  providers: [AccountService, AccountRemovalService],
+  exports: [AccountRemovalService],
+})
+export class AccountModule {}

@@ -1,0 +1,72 @@
+import { EntityManager } from '@mikro-orm/core';
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { flash } from '../common/flash/flash';
+import { field } from '../common/http/form-fields';
+import { Roles } from '../common/http/roles.decorator';
+import { Clock, CLOCK } from '../common/time/clock';
+import { INVITATION_DAYS, InvitationsService } from '../registration/invitations.service';
+import { REGISTRATION_MODES, RegistrationMode, RegistrationService } from '../registration/registration.service';
+import { User } from '../users/user.entity';
+import { invitationRow } from './admin.view';
+
+const MODE_NAMES: Record<RegistrationMode, string> = { open: 'open to everyone', invite: 'by invitation only', closed: 'closed' };
+
+/** /admin/settings: the registration mode, and invitation links for invite-only registration. */
+@Roles('admin')
+@Controller('admin')
+export class AdminSettingsController {
+  constructor(
+    private readonly registration: RegistrationService,
+    private readonly invitations: InvitationsService,
+    private readonly em: EntityManager,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get('settings')
+  async page(@Res() res: Response) {
+    res.render('pages/admin/settings', await this.model());
+  }
+
+  @Post('settings/registration')
+  async setMode(@Req() req: Request, @Res() res: Response) {
+    const mode = REGISTRATION_MODES.find((candidate) => candidate === field(req.body, 'mode'));
+    if (!mode) flash(req, 'danger', 'Choose one of the registration modes.');
+    else {
+      await this.registration.setMode(mode);
+      flash(req, 'success', `Registration is now ${MODE_NAMES[mode]}.`);
+    }
+    res.redirect(303, '/admin/settings');
+  }
+
+  /** The new link is shown once, on this response: it is stored nowhere but in the admin's hands. */
+  @Post('invitations')
+  async invite(@Req() req: Request, @Res() res: Response) {
+    const days = INVITATION_DAYS.find((candidate) => String(candidate) === field(req.body, 'days')) ?? 7;
+    const { link } = await this.invitations.create(req.user!.id, days);
+    res.status(201).render('pages/admin/settings', { ...(await this.model()), newInvitation: { link, days } });
+  }
+
+  @Post('invitations/:id/revoke')
+  async revoke(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+    const revoked = await this.invitations.revoke(id);
+    flash(req, revoked ? 'success' : 'warning', revoked ? 'The invitation link no longer works.' : 'That invitation was already used or removed.');
+    res.redirect(303, '/admin/settings');
+  }
+
+  private async model() {
+    const [mode, invitations] = await Promise.all([this.registration.mode(), this.invitations.recent()]);
+    const ids = [...new Set(invitations.flatMap((i) => [i.createdById, i.usedById ?? '']).filter(Boolean))];
+    const users = ids.length ? await this.em.find(User, { id: { $in: ids } }, { fields: ['id', 'username'] }) : [];
+    const usernames = new Map(users.map((u) => [u.id, u.username]));
+    const now = this.clock.now();
+    return {
+      title: 'Settings',
+      tab: { settings: true },
+      modes: REGISTRATION_MODES.map((value) => ({ value, checked: value === mode })),
+      mode,
+      days: INVITATION_DAYS.map((value) => ({ value, selected: value === 7 })),
+      invitations: invitations.map((invitation) => invitationRow(invitation, usernames, now)),
+    };
+  }
+}
