@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from './common/project-root';
 import { configureViews } from './common/views/view-engine';
 import { viewLocals } from './common/views/view-locals';
 import { AppConfig } from './config/app-config';
+import { configureHttpServer } from './server/http-server';
 import { DatabaseSessionStore } from './sessions/database-session.store';
 import { sessionMiddleware } from './sessions/session.middleware';
 
@@ -39,7 +40,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(viewLocals);
   configureViews(app, config.env === 'production');
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
-  app.enableShutdownHooks();
+  configureHttpServer(app.getHttpServer(), config.server);
+  // SIGTERM (or SIGINT…) → GracefulShutdown drains the server, the modules close, and the process exits with 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
 }
 
 function packageDir(name: string): string {

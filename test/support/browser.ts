@@ -15,8 +15,9 @@ export class Browser {
   /** Each browser is its own client: a distinct address, as seen through the (trusted, loopback) test proxy. */
   readonly ip = `10.${(nextClient >> 16) & 255}.${(nextClient >> 8) & 255}.${nextClient++ & 255}`;
 
-  constructor(app: NestExpressApplication) {
-    this.agent = request.agent(app.getHttpServer()).set('X-Forwarded-For', this.ip);
+  /** The app in this process, or the address of one running in another (http://127.0.0.1:<port>). */
+  constructor(app: NestExpressApplication | string) {
+    this.agent = request.agent(typeof app === 'string' ? app : app.getHttpServer()).set('X-Forwarded-For', this.ip);
   }
 
   async get(path: string, headers: Record<string, string> = {}) {
@@ -56,7 +57,7 @@ export async function login(browser: Browser, identifier: string, password = STR
 }
 
 /** Registers and logs in a new user; returns the logged-in browser, on its first page. */
-export async function loggedInBrowser(app: NestExpressApplication, username: string): Promise<Browser> {
+export async function loggedInBrowser(app: NestExpressApplication | string, username: string): Promise<Browser> {
   const browser = new Browser(app);
   const registered = await register(browser, { username, email: `${username}@example.com` });
   if (registered.status !== 303) throw new Error(`register ${username} failed: ${registered.status}`);
