@@ -1,6 +1,7 @@
 import { CliCommand } from '../cli-command';
 import { migrateCommand } from './migrate';
+import { resetPasswordCommand } from './reset-password';
 import { storageCheckCommand } from './storage-check';
 
 /** Every `npm run cli` command, in the order the help lists them. */
-export const cliCommands: CliCommand[] = [migrateCommand, storageCheckCommand];
+export const cliCommands: CliCommand[] = [migrateCommand, storageCheckCommand, resetPasswordCommand];
