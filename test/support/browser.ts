@@ -38,6 +38,12 @@ export class Browser {
       .send({ _csrf: this.csrfToken ?? '', ...fields });
   }
 
+  /** Takes over another browser's session (its `name=value` cookie), as if the cookie were copied across. */
+  useSession(cookie: string): void {
+    const jar = (this.agent as unknown as { jar: { setCookie(cookie: string, domain: string, path: string): void } }).jar;
+    jar.setCookie(cookie, '127.0.0.1', '/');
+  }
+
   /** The session cookie this browser holds (name=value), or undefined. */
   sessionCookie(): string | undefined {
     const jar = (this.agent as unknown as { jar: { getCookies(o: object): { name: string; value: string }[] } }).jar;
