@@ -21,9 +21,8 @@ export class UploadSlotsGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (this.inUse >= this.config.uploads.maxConcurrent) {
-      const res = context.switchToHttp().getResponse<Response>();
-      // The unread body is not worth receiving: the connection closes after the answer.
-      res.set('Connection', 'close');
+      // Answered at once; Node discards the unread body as it arrives (nothing is parsed or spooled), and a client that
+      // reads the early answer stops sending. Closing the connection instead could reset it before the answer is read.
       throw new RetryLaterException(UPLOADS_BUSY, HttpStatus.SERVICE_UNAVAILABLE, UPLOAD_RETRY_AFTER_SECONDS);
     }
     this.inUse += 1;

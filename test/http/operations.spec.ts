@@ -122,6 +122,8 @@ describe.each(backends())('operations [%s]', (backend) => {
       expect(toast.headers['retry-after']).toBe(String(UPLOAD_RETRY_AFTER_SECONDS));
       expect(toast.headers['hx-retarget']).toBe('#toasts');
       expect(decodeEntities(toast.body)).toContain(UPLOADS_BUSY);
+      refused.abort();
+      refusedHtmx.abort();
 
       // The uploads in flight are not disturbed, and once they are done a slot is free again.
       await Promise.all(held.map((upload) => upload.finish()));

@@ -16,6 +16,8 @@ export interface SlowUpload {
   readonly response: Promise<SlowUploadResponse>;
   /** Sends the rest of the body, `chunkBytes` at a time every `everyMs`, then ends the request. */
   finish(options?: { chunkBytes?: number; everyMs?: number }): Promise<void>;
+  /** Gives up: closes the connection without sending the rest. */
+  abort(): void;
 }
 
 /**
@@ -61,10 +63,13 @@ export function slowUpload(url: string, browser: Browser, file: UploadFile, opti
       while (sent < body.length && !req.destroyed) {
         const chunk = body.subarray(sent, sent + chunkBytes);
         sent += chunk.length;
-        if (!req.write(chunk)) await new Promise((resolve) => req.once('drain', resolve));
+        if (!req.write(chunk)) await new Promise((resolve) => (req.once('drain', resolve), req.once('close', resolve)));
         if (everyMs > 0 && sent < body.length) await new Promise((resolve) => setTimeout(resolve, everyMs));
       }
       req.end();
+    },
+    abort() {
+      req.destroy();
     },
   };
 }
