@@ -41,6 +41,7 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
   let azurite: Azurite;
   let env: Record<string, string>;
   let app: AppProcess | undefined;
+  let orm: MikroORM | undefined;
   const spoolDir = () => join(db.dataDir, 'tmp', 'uploads', INSTANCE_ID);
   const spooling = () => (existsSync(spoolDir()) ? readdirSync(spoolDir()).length : 0);
 
@@ -53,13 +54,15 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
       AZURE_STORAGE_CONTAINER: `restarts-${backend}`,
       SESSION_SECRET: 'restarts-test-session-secret-0123456789abcdef',
       INSTANCE_ID,
-      MAX_CONCURRENT_UPLOADS: '10',
+      MAX_CONCURRENT_UPLOADS: '11',
     };
   }, 120_000);
 
   afterEach(async () => {
     await app?.stop(1000);
     app = undefined;
+    await orm?.close(true);
+    orm = undefined;
   });
 
   afterAll(async () => {
@@ -67,12 +70,14 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
     await db?.drop();
   });
 
-  it('on SIGTERM: not ready at once, refuses new connections, lets 10 slow uploads finish, exits with 0', async () => {
+  it('on SIGTERM: not ready at once, refuses new connections, lets 10 slow uploads finish, cuts a stalled one after 25 s, exits with 0', async () => {
     app = await startAppProcess(build, env);
     const browser = await loggedInBrowser(app.url, 'patient');
     const photos = await Promise.all(Array.from({ length: 10 }, async (_, i) => ({ name: `slow-${i}.jpg`, data: await jpeg(1600, 1200, i + 1) })));
     const uploads = photos.map((photo) => slowUpload(app!.url, browser, photo));
-    await until(() => spooling() === 10); // all ten are being received
+    // And one whose client stalls for good: the grace period must not wait for it.
+    const stalled = slowUpload(app.url, browser, { name: 'stalled.jpg', data: await jpeg(1600, 1200, 99) });
+    await until(() => spooling() === 11); // all eleven are being received
 
     // A readiness probe already on its way (its connection open, headers not finished) when the signal arrives.
     const probe = connect(app.port, '127.0.0.1');
@@ -92,13 +97,16 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
     expect(probeAnswer).toContain('{"status":"shutting-down"}');
     expect(refusedAfterMs).toBeLessThan(2000);
 
-    // The uploads keep streaming (about 3 s more) and all succeed.
+    // The ten keep streaming (a few seconds more) and all succeed, each told that the connection closes.
     await Promise.all(uploads.map((upload) => upload.finish({ chunkBytes: 16 * 1024, everyMs: 50 })));
     const answers = await Promise.all(uploads.map((upload) => upload.response));
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(303));
+    expect(answers.map((answer) => answer.headers.connection)).toEqual(Array(10).fill('close'));
+    // The stalled one is cut when the 25 s grace period is over, and the process exits with 0.
+    await expect(stalled.response).rejects.toThrow();
     const exit = await app.exited;
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(Date.now() - signalled).toBeLessThan(25_000);
+    expect(Date.now() - signalled).toBeLessThan(27_000);
 
     // Everything was stored: the next start shows all ten photos.
     app = await startAppProcess(build, env);
@@ -113,11 +121,11 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
     expect((await upload(browser, [{ name: 'kept.jpg', data: await jpeg(800, 600, 100) }])).status).toBe(303);
 
     // Storage stops answering (connections accepted, never served), so the next upload hangs after writing its row.
-    const orm = await MikroORM.init(databaseOptions(loadConfig({ ...env })));
+    orm = await MikroORM.init(databaseOptions(loadConfig({ ...env })));
     const blackhole = await swallowConnections(azurite);
     try {
       void upload(browser, [{ name: 'doomed.jpg', data: await jpeg(800, 600, 101) }]).catch(() => undefined);
-      await until(async () => (await orm.em.fork().count(Photo, { status: 'pending' })) === 1);
+      await until(async () => (await orm!.em.fork().count(Photo, { status: 'pending' })) === 1);
       app.child.kill('SIGKILL');
       expect(await app.exited).toEqual({ code: null, signal: 'SIGKILL' });
     } finally {
@@ -130,7 +138,6 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
     expect(report.message).toMatchObject({ stalePending: 1, orphanBlobs: 0, missingBlobs: 0 });
     expect(await orm.em.fork().count(Photo, { status: 'pending' })).toBe(0);
     expect(spooling()).toBe(0);
-    await orm.close(true);
 
     const check = await runCli(build, ['storage:check'], { ...env });
     expect(check.stderr).toBe('');

@@ -18,7 +18,12 @@ export async function builtApp(): Promise<string> {
   if (existsSync(join(dir, 'src', 'main.js'))) return dir;
   const scratch = join(BUILDS, `building-${randomBytes(6).toString('hex')}`);
   const tsc = join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', scratch]);
+  try {
+    await promisify(execFile)(process.execPath, [tsc, '-p', join(PROJECT_ROOT, 'tsconfig.build.json'), '--outDir', scratch]);
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw new Error(`The build failed:\n${(error as { stdout?: string }).stdout ?? error}`);
+  }
   try {
     renameSync(scratch, dir);
   } catch {
