@@ -15,6 +15,7 @@ import { ThrottleModule } from './common/throttle/throttle.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { PhotosModule } from './photos/photos.module';
+import { GracefulShutdown } from './server/graceful-shutdown';
 import { SessionsModule } from './sessions/sessions.module';
 import { StorageModule } from './storage/storage.module';
 import { UsersModule } from './users/users.module';
@@ -28,6 +29,8 @@ const globalProviders = [
   { provide: APP_GUARD, useClass: CsrfGuard },
   { provide: APP_GUARD, useClass: RolesGuard },
   { provide: APP_FILTER, useClass: HtmlExceptionFilter },
+  // In the root module so that its shutdown hook runs before every other module's (see GracefulShutdown).
+  GracefulShutdown,
 ];
 
 @Module({})

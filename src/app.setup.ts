@@ -2,6 +2,7 @@ import { MikroORM, RequestContext } from '@mikro-orm/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
 import passport from 'passport';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { varyOnHtmx } from './common/htmx/htmx';
 import { requestLogger } from './common/http/request-logger';
@@ -10,6 +11,7 @@ import { PROJECT_ROOT } from './common/project-root';
 import { configureViews } from './common/views/view-engine';
 import { viewLocals } from './common/views/view-locals';
 import { AppConfig } from './config/app-config';
+import { configureHttpServer } from './server/http-server';
 import { DatabaseSessionStore } from './sessions/database-session.store';
 import { sessionMiddleware } from './sessions/session.middleware';
 
@@ -29,7 +31,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   for (const [prefix, dir] of Object.entries(VENDOR_ASSETS)) {
     app.use(prefix, express.static(dir, { maxAge: '7d', index: false }));
   }
-  app.use(express.static(join(PROJECT_ROOT, 'public'), { maxAge: '1h', index: false }));
+  app.use(publicFiles());
   app.use(varyOnHtmx);
   // One MikroORM context per request, opened before the session store and passport touch the database.
   const orm = app.get(MikroORM);
@@ -39,7 +41,20 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(viewLocals);
   configureViews(app);
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
-  app.enableShutdownHooks();
+  configureHttpServer(app.getHttpServer(), config.server);
+  // SIGTERM (or SIGINT…) → GracefulShutdown drains the server, the modules close, and the process exits with 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
+}
+
+/**
+ * public/ at the site root, but only for paths under its own entries (/css/…, /js/…, /favicon.svg): other requests —
+ * pages, health checks — never wait for a file lookup in libuv's thread pool, which password hashing can keep busy.
+ */
+function publicFiles(): express.RequestHandler {
+  const dir = join(PROJECT_ROOT, 'public');
+  const serve = express.static(dir, { maxAge: '1h', index: false });
+  const entries = new Set(readdirSync(dir));
+  return (req, res, next) => (entries.has(req.path.split('/')[1]) ? serve(req, res, next) : next());
 }
 
 function packageDir(name: string): string {

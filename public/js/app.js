@@ -32,9 +32,23 @@
     bar.hidden = false;
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });
+  // The server is busy with other uploads (503 with Retry-After; its toast says so): send the same files again after
+  // the time it asks for, a few times, instead of making the person pick them again.
+  var UPLOAD_RETRIES = 3;
+  var uploadRetries = 0;
+  function retryUploadLater(form, xhr) {
+    var seconds = xhr && xhr.status === 503 ? parseInt(xhr.getResponseHeader('Retry-After'), 10) : NaN;
+    if (isNaN(seconds) || uploadRetries >= UPLOAD_RETRIES) return false;
+    uploadRetries += 1;
+    setTimeout(function () { form.requestSubmit(); }, seconds * 1000);
+    return true;
+  }
+
   document.addEventListener('htmx:afterRequest', function (event) {
     var form = uploadForm();
     if (!form || event.target !== form) return;
+    if (retryUploadLater(form, event.detail.xhr)) return;
+    uploadRetries = 0;
     form.reset();
     var bar = document.getElementById('upload-progress');
     bar.hidden = true;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
 export type StorageConfig =
@@ -8,6 +9,20 @@ export interface UploadLimits {
   maxFileBytes: number;
   maxFiles: number;
   maxPixels: number;
+  /** Upload requests handled at once by this instance; more get 503 with Retry-After. */
+  maxConcurrent: number;
+}
+
+/** The Node HTTP server's limits and the graceful shutdown (see src/server.ts). */
+export interface ServerConfig {
+  /** A client must finish sending its request headers within this time. */
+  headersTimeoutMs: number;
+  /** A client must finish sending its whole request (a big upload included) within this time. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this time. */
+  keepAliveTimeoutMs: number;
+  /** After SIGTERM, requests in flight may finish within this time before the process exits. */
+  shutdownGraceMs: number;
 }
 
 export interface MailConfig {
@@ -27,10 +42,13 @@ export interface EnvConfig {
   port: number;
   baseUrl: string;
   dataDir: string;
+  /** Names this process among instances sharing one database and storage; stable across its restarts. */
+  instanceId: string;
   database: DatabaseConfig;
   storage: StorageConfig;
   mail: MailConfig;
   uploads: UploadLimits;
+  server: ServerConfig;
   /** Check storage against the database in the background at start-up (see StorageCheckService). */
   storageCheckOnStart: boolean;
   /** Required in production; elsewhere start-up generates one and keeps it in DATA_DIR (see session-secret.ts). */
@@ -74,6 +92,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     port,
     baseUrl: baseUrl(env, port),
     dataDir,
+    instanceId: instanceId(env, port),
     database: database(env, dataDir),
     storage: storage(env, dataDir),
     mail: mail(env, dataDir),
@@ -82,6 +101,13 @@ export function loadConfig(env: Env = process.env): EnvConfig {
       maxFileBytes: integer(env, 'MAX_UPLOAD_MB', 50, 1, 2047) * 1024 * 1024,
       maxFiles: integer(env, 'MAX_UPLOAD_FILES', 100, 1, 1000),
       maxPixels: integer(env, 'MAX_IMAGE_MEGAPIXELS', 100, 1, 1000) * 1_000_000,
+      maxConcurrent: integer(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 1000),
+    },
+    server: {
+      headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_SECONDS', 20, 1, 600) * 1000,
+      requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_SECONDS', 900, 1, 86_400) * 1000,
+      keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 5, 1, 600) * 1000,
+      shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 3600) * 1000,
     },
     sessionSecret,
     sessionIdleMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
@@ -136,6 +162,17 @@ function baseUrl(env: Env, port: number): string {
     throw new ConfigError('BASE_URL', `must start with http:// or https:// (got "${value}").`);
   }
   return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+const INSTANCE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Host name and port by default: unique among running instances, and the same when one restarts in place. */
+function instanceId(env: Env, port: number): string {
+  const value = env.INSTANCE_ID?.trim() || `${hostname()}:${port}`.slice(-64);
+  if (!INSTANCE_ID.test(value)) {
+    throw new ConfigError('INSTANCE_ID', `must be 1–64 letters, digits and . _ : - (got "${value}").`);
+  }
+  return value;
 }
 
 function database(env: Env, dataDir: string): DatabaseConfig {

@@ -1,7 +1,6 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Clock, CLOCK } from '../common/time/clock';
 import type { MultipartFiles } from '../common/http/multipart-files';
@@ -14,7 +13,7 @@ import { AcceptedImageType, sniffImageType } from './image-types';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
 import { StorageQuota, storageFullMessage } from './storage-quota.service';
-import { spool, SpooledFile } from './upload-spool';
+import { spool, spoolDirOf, SpooledFile } from './upload-spool';
 import { UploadSummary } from './upload-summary';
 
 /** A file that was not stored, and why; the message names the file. */
@@ -39,7 +38,7 @@ export class PhotoUploadService {
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly quota: StorageQuota,
   ) {
-    this.spoolDir = join(config.dataDir, 'tmp', 'uploads');
+    this.spoolDir = spoolDirOf(config);
   }
 
   async upload(ownerId: string, files: MultipartFiles, signal?: AbortSignal): Promise<UploadSummary> {
@@ -91,6 +90,7 @@ export class PhotoUploadService {
         ...image,
         uploadedAt: this.clock.now(),
         status: 'pending',
+        uploader: this.config.instanceId,
       });
       return await this.store(photo, file, contentType, renditions, signal);
     } catch (error) {

@@ -47,4 +47,8 @@ export class Photo {
 
   @Property({ type: 'string', length: 16 })
   status: PhotoStatus;
+
+  /** The instance (INSTANCE_ID) that wrote the row; lets it remove its own interrupted uploads when it restarts. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  uploader: string | null = null;
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CSRF_HEADER, CsrfFieldInMultipart } from '../common/csrf/csrf.guard';
 import { matchesCsrfToken } from '../common/csrf/csrf-token';
@@ -13,6 +13,7 @@ import { PhotoUploadService } from './photo-upload.service';
 import { photoCard, photoDetails } from './photo.view';
 import { PhotosService } from './photos.service';
 import { StorageQuota } from './storage-quota.service';
+import { UploadSlotsGuard } from './upload-slots.guard';
 import { describeUpload } from './upload-summary';
 
 const RENDITION_TYPES: Record<Exclude<Rendition, 'original'>, string> = { thumbnail: 'image/webp', preview: 'image/webp' };
@@ -46,6 +47,7 @@ export class PhotosController {
 
   @Post('upload-photos')
   @CsrfFieldInMultipart()
+  @UseGuards(UploadSlotsGuard)
   async upload(@Req() req: Request, @Res() res: Response) {
     const expected = req.session.csrfToken;
     const files = multipartFiles(req, {

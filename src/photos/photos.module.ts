@@ -1,5 +1,7 @@
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { rm } from 'node:fs/promises';
+import { Clock, CLOCK } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { ImageProcessor } from './image-processor';
@@ -9,6 +11,7 @@ import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
 import { StorageQuota } from './storage-quota.service';
+import { spoolDirOf } from './upload-spool';
 
 @Module({
   imports: [MikroOrmModule.forFeature([Photo])],
@@ -20,11 +23,17 @@ export class PhotosModule implements OnApplicationBootstrap {
   constructor(
     private readonly storageCheck: StorageCheckService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** The start-up storage check runs in the background: the app serves requests meanwhile. */
-  onApplicationBootstrap(): void {
+  /**
+   * Start-up clean-up after a crash: this instance's temporary upload files go first (before any request is served,
+   * so none is in use), then the storage check runs in the background while the app serves requests.
+   */
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.storageCheckOnStart) return;
-    this.storageCheck.run().catch((error) => new Logger('StorageCheck').error({ msg: 'Storage check failed', error: String(error) }));
+    await rm(spoolDirOf(this.config), { recursive: true, force: true });
+    const restarted = { instanceId: this.config.instanceId, startedAt: this.clock.now() };
+    this.storageCheck.run({ restarted }).catch((error) => new Logger('StorageCheck').error({ msg: 'Storage check failed', error: String(error) }));
   }
 }

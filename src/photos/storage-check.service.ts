@@ -8,6 +8,14 @@ import { StorageQuota } from './storage-quota.service';
 
 /** Uploads still `pending` after this long were interrupted (crash, kill -9) and are cleaned up. */
 export const STALE_PENDING_MS = 15 * 60_000;
+
+export interface StorageCheckOptions {
+  /**
+   * Given at start-up: this instance's pending uploads from before `startedAt` died with its previous process, so they
+   * are removed at once rather than after 15 minutes. Other instances' uploads (they may be live) keep the 15 minutes.
+   */
+  restarted?: { instanceId: string; startedAt: Date };
+}
 const BATCH = 500;
 
 export interface StorageReport {
@@ -15,7 +23,7 @@ export interface StorageReport {
   orphanBlobs: number;
   /** Ready photos missing one of their blobs: their rows and remaining blobs removed. */
   missingBlobs: number;
-  /** Interrupted uploads: their rows and any blobs removed. */
+  /** Interrupted uploads (pending for 15 minutes, or this instance's from before its restart): rows and blobs removed. */
   stalePending: number;
 }
 
@@ -34,12 +42,16 @@ export class StorageCheckService {
     private readonly quota: StorageQuota,
   ) {}
 
-  async run(): Promise<StorageReport> {
+  async run(options: StorageCheckOptions = {}): Promise<StorageReport> {
     const em = this.em.fork();
     const report: StorageReport = { orphanBlobs: 0, missingBlobs: 0, stalePending: 0 };
 
     const cutoff = new Date(this.clock.now().getTime() - STALE_PENDING_MS);
-    const stale = await em.find(Photo, { status: 'pending', uploadedAt: { $lt: cutoff } });
+    const { restarted } = options;
+    const stale = await em.find(Photo, {
+      status: 'pending',
+      $or: [{ uploadedAt: { $lt: cutoff } }, ...(restarted ? [{ uploader: restarted.instanceId, uploadedAt: { $lt: restarted.startedAt } }] : [])],
+    });
     for (const photo of stale) await this.remove(em, photo);
     report.stalePending = stale.length;
 

@@ -4,6 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { AppConfig } from '../config/app-config';
 import { SNIFF_BYTES } from './image-types';
 
 export interface SpooledFile {
@@ -15,6 +16,11 @@ export interface SpooledFile {
   /** The size limit cut the file short. */
   truncated: boolean;
   remove(): Promise<void>;
+}
+
+/** This instance's own folder of temporary upload files: emptied when it starts, as nothing in it can be in use. */
+export function spoolDirOf(config: Pick<AppConfig, 'dataDir' | 'instanceId'>): string {
+  return join(config.dataDir, 'tmp', 'uploads', config.instanceId);
 }
 
 /**

@@ -15,8 +15,9 @@ export class Browser {
   /** Each browser is its own client: a distinct address, as seen through the (trusted, loopback) test proxy. */
   readonly ip = `10.${(nextClient >> 16) & 255}.${(nextClient >> 8) & 255}.${nextClient++ & 255}`;
 
-  constructor(app: NestExpressApplication) {
-    this.agent = request.agent(app.getHttpServer()).set('X-Forwarded-For', this.ip);
+  /** The app in this process, or the address of one running in another (http://127.0.0.1:<port>). */
+  constructor(app: NestExpressApplication | string) {
+    this.agent = request.agent(typeof app === 'string' ? app : app.getHttpServer()).set('X-Forwarded-For', this.ip);
   }
 
   async get(path: string, headers: Record<string, string> = {}) {
@@ -35,6 +36,12 @@ export class Browser {
       .set(options.headers ?? {})
       .redirects(0)
       .send({ _csrf: this.csrfToken ?? '', ...fields });
+  }
+
+  /** Takes over another browser's session (its `name=value` cookie), as if the cookie were copied across. */
+  useSession(cookie: string): void {
+    const jar = (this.agent as unknown as { jar: { setCookie(cookie: string, domain: string, path: string): void } }).jar;
+    jar.setCookie(cookie, '127.0.0.1', '/');
   }
 
   /** The session cookie this browser holds (name=value), or undefined. */
@@ -56,7 +63,7 @@ export async function login(browser: Browser, identifier: string, password = STR
 }
 
 /** Registers and logs in a new user; returns the logged-in browser, on its first page. */
-export async function loggedInBrowser(app: NestExpressApplication, username: string): Promise<Browser> {
+export async function loggedInBrowser(app: NestExpressApplication | string, username: string): Promise<Browser> {
   const browser = new Browser(app);
   const registered = await register(browser, { username, email: `${username}@example.com` });
   if (registered.status !== 303) throw new Error(`register ${username} failed: ${registered.status}`);

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { withSessionSecret } from '../../src/config/session-secret';
@@ -39,7 +39,9 @@ describe(loadConfig.name, () => {
       passwordResetMs: 30 * 60_000,
       defaultQuotaBytes: null,
       storageCheckOnStart: true,
-      uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000 },
+      uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000, maxConcurrent: 4 },
+      server: { headersTimeoutMs: 20_000, requestTimeoutMs: 900_000, keepAliveTimeoutMs: 5000, shutdownGraceMs: 25_000 },
+      instanceId: `${hostname()}:3000`,
     });
   });
 
@@ -61,6 +63,12 @@ describe(loadConfig.name, () => {
     ['PASSWORD_RESET_MINUTES', { PASSWORD_RESET_MINUTES: '1' }],
     ['DEFAULT_QUOTA_MB', { DEFAULT_QUOTA_MB: '0' }],
     ['DEFAULT_QUOTA_MB', { DEFAULT_QUOTA_MB: '1.5' }],
+    ['MAX_CONCURRENT_UPLOADS', { MAX_CONCURRENT_UPLOADS: '0' }],
+    ['HEADERS_TIMEOUT_SECONDS', { HEADERS_TIMEOUT_SECONDS: 'soon' }],
+    ['REQUEST_TIMEOUT_SECONDS', { REQUEST_TIMEOUT_SECONDS: '0' }],
+    ['KEEP_ALIVE_TIMEOUT_SECONDS', { KEEP_ALIVE_TIMEOUT_SECONDS: '-1' }],
+    ['SHUTDOWN_GRACE_SECONDS', { SHUTDOWN_GRACE_SECONDS: '1.5' }],
+    ['INSTANCE_ID', { INSTANCE_ID: 'two words' }],
   ])('names %s when its value is bad', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });
@@ -70,11 +78,19 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ DEFAULT_QUOTA_MB: ' ' }).defaultQuotaBytes).toBeNull();
   });
 
+  it('reads the server timeouts, the shutdown grace period and the instance id', () => {
+    const env = { HEADERS_TIMEOUT_SECONDS: '10', REQUEST_TIMEOUT_SECONDS: '3600', KEEP_ALIVE_TIMEOUT_SECONDS: '65', SHUTDOWN_GRACE_SECONDS: '0' };
+    expect(loadConfig(env).server).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 3_600_000, keepAliveTimeoutMs: 65_000, shutdownGraceMs: 0 });
+    expect(loadConfig({ INSTANCE_ID: 'web-1', PORT: '8080' }).instanceId).toBe('web-1');
+    expect(loadConfig({ PORT: '8080' }).instanceId).toBe(`${hostname()}:8080`);
+  });
+
   it('reads upload limits', () => {
-    expect(loadConfig({ MAX_UPLOAD_MB: '10', MAX_UPLOAD_FILES: '5', MAX_IMAGE_MEGAPIXELS: '40' }).uploads).toEqual({
+    expect(loadConfig({ MAX_UPLOAD_MB: '10', MAX_UPLOAD_FILES: '5', MAX_IMAGE_MEGAPIXELS: '40', MAX_CONCURRENT_UPLOADS: '2' }).uploads).toEqual({
       maxFileBytes: 10 * 1024 * 1024,
       maxFiles: 5,
       maxPixels: 40_000_000,
+      maxConcurrent: 2,
     });
   });
 

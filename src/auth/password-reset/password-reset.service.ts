@@ -46,16 +46,21 @@ export class PasswordResetService {
     if (!user) return;
     if (this.requestsPerAccount.count(user.id) >= RESET_REQUESTS_PER_ACCOUNT_PER_HOUR) return;
     this.requestsPerAccount.record(user.id);
+    const link = await this.issueLink(user);
+    this.mailer.queue(resetMail(user, link, Math.round(this.config.passwordResetMs / 60_000)));
+    if (!this.config.mail.smtpUrl) {
+      this.logger.log({ msg: 'No SMTP_URL: the reset email is in the outbox folder; the link is here too', user: user.username, link });
+    }
+  }
+
+  /** A new one-time link for the user (replacing any earlier one); also what `npm run cli -- reset-password` prints. */
+  async issueLink(user: User): Promise<string> {
     const token = newSecretToken();
     await this.em.transactional(async (em) => {
       await em.nativeDelete(PasswordReset, { userId: user.id });
       em.create(PasswordReset, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(this.clock.now().getTime() + this.config.passwordResetMs) });
     });
-    const link = `${this.config.baseUrl}/reset-password/${token}`;
-    this.mailer.queue(resetMail(user, link, Math.round(this.config.passwordResetMs / 60_000)));
-    if (!this.config.mail.smtpUrl) {
-      this.logger.log({ msg: 'No SMTP_URL: the reset email is in the outbox folder; the link is here too', user: user.username, link });
-    }
+    return `${this.config.baseUrl}/reset-password/${token}`;
   }
 
   /** The account a still-valid link belongs to, or null (unknown, used, superseded or expired). */

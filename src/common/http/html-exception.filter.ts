@@ -1,8 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isHtmx, wantsFragment } from '../htmx/htmx';
-import { TooManyRequestsException } from '../throttle/too-many-requests.exception';
 import { LoginRequiredException } from './login-required.exception';
+import { RetryLaterException } from './retry-later.exception';
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -41,7 +41,7 @@ export class HtmlExceptionFilter implements ExceptionFilter {
       this.logger.error({ msg: 'Unhandled error', reqId: req.id, error: String(exception), stack: (exception as Error)?.stack });
     }
     const message = messageOf(exception, status);
-    if (exception instanceof TooManyRequestsException) res.set('Retry-After', String(exception.retryAfterSeconds));
+    if (exception instanceof RetryLaterException) res.set('Retry-After', String(exception.retryAfterSeconds));
     const title = TITLES[status] ?? 'Error';
     if (wantsFragment(req)) {
       res.status(status).set({ 'HX-Retarget': '#toasts', 'HX-Reswap': 'beforeend' });

@@ -2,6 +2,7 @@ import { Migration20261126090000_accounts } from './Migration20261126090000_acco
 import { Migration20261126100000_photos } from './Migration20261126100000_photos';
 import { Migration20261126110000_password_resets } from './Migration20261126110000_password_resets';
 import { Migration20261126120000_roles_and_quotas } from './Migration20261126120000_roles_and_quotas';
+import { Migration20261126121500_photo_uploader } from './Migration20261126121500_photo_uploader';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from a folder) so the compiled app, the CLI and the
@@ -12,4 +13,5 @@ export const migrationsList = [
   { name: 'Migration20261126100000_photos', class: Migration20261126100000_photos },
   { name: 'Migration20261126110000_password_resets', class: Migration20261126110000_password_resets },
   { name: 'Migration20261126120000_roles_and_quotas', class: Migration20261126120000_roles_and_quotas },
+  { name: 'Migration20261126121500_photo_uploader', class: Migration20261126121500_photo_uploader },
 ];

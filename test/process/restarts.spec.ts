@@ -1,0 +1,175 @@
+import { MikroORM } from '@mikro-orm/core';
+import { existsSync, readdirSync } from 'node:fs';
+import { connect, createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/app-config';
+import { databaseOptions } from '../../src/database/database-options';
+import { Photo } from '../../src/photos/photo.entity';
+import { AppProcess, builtApp, runCli, startAppProcess } from '../support/app-process';
+import { Azurite, startAzurite } from '../support/azurite';
+import { Browser, loggedInBrowser, login } from '../support/browser';
+import { jpeg } from '../support/images';
+import { slowUpload } from '../support/slow-upload';
+import { backends, createTestDatabase, TestDatabase } from '../support/test-database';
+import { photoIds, upload } from '../support/uploads';
+
+const INSTANCE_ID = 'restarts-test';
+
+/** Resolves true if a new TCP connection is refused, false if it is accepted. */
+function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe.each(backends())('restarts: the built app as a process [%s]', (backend) => {
+  let build: string;
+  let db: TestDatabase;
+  let azurite: Azurite;
+  let env: Record<string, string>;
+  let app: AppProcess | undefined;
+  let orm: MikroORM | undefined;
+  const spoolDir = () => join(db.dataDir, 'tmp', 'uploads', INSTANCE_ID);
+  const spooling = () => (existsSync(spoolDir()) ? readdirSync(spoolDir()).length : 0);
+
+  beforeAll(async () => {
+    [build, db, azurite] = await Promise.all([builtApp(), createTestDatabase(backend), startAzurite()]);
+    env = {
+      DATA_DIR: db.dataDir,
+      ...(db.database.driver === 'sqlite' ? {} : { DATABASE_URL: db.database.url }),
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_CONTAINER: `restarts-${backend}`,
+      SESSION_SECRET: 'restarts-test-session-secret-0123456789abcdef',
+      INSTANCE_ID,
+      MAX_CONCURRENT_UPLOADS: '11',
+    };
+  }, 120_000);
+
+  afterEach(async () => {
+    await app?.stop(1000);
+    app = undefined;
+    await orm?.close(true);
+    orm = undefined;
+  });
+
+  afterAll(async () => {
+    await azurite?.stop();
+    await db?.drop();
+  });
+
+  it('on SIGTERM: not ready at once, refuses new connections, lets 10 slow uploads finish, cuts a stalled one after 25 s, exits with 0', async () => {
+    app = await startAppProcess(build, env);
+    const browser = await loggedInBrowser(app.url, 'patient');
+    const photos = await Promise.all(Array.from({ length: 10 }, async (_, i) => ({ name: `slow-${i}.jpg`, data: await jpeg(1600, 1200, i + 1) })));
+    const uploads = photos.map((photo) => slowUpload(app!.url, browser, photo));
+    // And one whose client stalls for good: the grace period must not wait for it.
+    const stalled = slowUpload(app.url, browser, { name: 'stalled.jpg', data: await jpeg(1600, 1200, 99) });
+    await until(() => spooling() === 11); // all eleven are being received
+
+    // A readiness probe already on its way (its connection open, headers not finished) when the signal arrives.
+    const probe = connect(app.port, '127.0.0.1');
+    let probeAnswer = '';
+    probe.on('data', (chunk) => (probeAnswer += chunk));
+    await new Promise((resolve) => probe.once('connect', resolve));
+    probe.write('GET /healthz/ready HTTP/1.1\r\nHost: localhost\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const signalled = Date.now();
+    app.child.kill('SIGTERM');
+    await until(() => connectionRefused(app!.port), 2000);
+    const refusedAfterMs = Date.now() - signalled;
+    probe.write('\r\n');
+    await until(() => probeAnswer.includes('}'), 2000);
+    expect(probeAnswer).toMatch(/^HTTP\/1\.1 503 /);
+    expect(probeAnswer).toContain('{"status":"shutting-down"}');
+    expect(refusedAfterMs).toBeLessThan(2000);
+
+    // The ten keep streaming (a few seconds more) and all succeed, each told that the connection closes.
+    await Promise.all(uploads.map((upload) => upload.finish({ chunkBytes: 16 * 1024, everyMs: 50 })));
+    const answers = await Promise.all(uploads.map((upload) => upload.response));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(303));
+    expect(answers.map((answer) => answer.headers.connection)).toEqual(Array(10).fill('close'));
+    // The stalled one is cut when the 25 s grace period is over, and the process exits with 0.
+    await expect(stalled.response).rejects.toThrow();
+    const exit = await app.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalled).toBeLessThan(27_000);
+
+    // Everything was stored: the next start shows all ten photos.
+    app = await startAppProcess(build, env);
+    const again = new Browser(app.url);
+    await login(again, 'patient');
+    expect(photoIds((await again.get('/')).text)).toHaveLength(10);
+  }, 90_000);
+
+  it('after kill -9 mid-upload, the next start removes what was left, and a second check finds nothing', async () => {
+    app = await startAppProcess(build, { ...env, STORAGE_CHECK_ON_START: 'true' });
+    const browser = await loggedInBrowser(app.url, 'crashy');
+    expect((await upload(browser, [{ name: 'kept.jpg', data: await jpeg(800, 600, 100) }])).status).toBe(303);
+
+    // Storage stops answering (connections accepted, never served), so the next upload hangs after writing its row.
+    orm = await MikroORM.init(databaseOptions(loadConfig({ ...env })));
+    const blackhole = await swallowConnections(azurite);
+    try {
+      void upload(browser, [{ name: 'doomed.jpg', data: await jpeg(800, 600, 101) }]).catch(() => undefined);
+      await until(async () => (await orm!.em.fork().count(Photo, { status: 'pending' })) === 1);
+      app.child.kill('SIGKILL');
+      expect(await app.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    } finally {
+      await blackhole.close();
+    }
+    expect(spooling()).toBe(1); // the dead upload's temporary file
+
+    app = await startAppProcess(build, { ...env, STORAGE_CHECK_ON_START: 'true' });
+    const report = await app.waitForLog((line) => (line.message as { msg?: string })?.msg === 'Storage check finished');
+    expect(report.message).toMatchObject({ stalePending: 1, orphanBlobs: 0, missingBlobs: 0 });
+    expect(await orm.em.fork().count(Photo, { status: 'pending' })).toBe(0);
+    expect(spooling()).toBe(0);
+
+    const check = await runCli(build, ['storage:check'], { ...env });
+    expect(check.stderr).toBe('');
+    expect(check.stdout).toBe('Orphan blobs removed: 0\nPhotos with missing blobs removed: 0\nInterrupted uploads removed: 0\n');
+    expect(check.code).toBe(0);
+
+    const again = new Browser(app.url);
+    await login(again, 'crashy');
+    const gallery = (await again.get('/')).text;
+    expect(photoIds(gallery)).toHaveLength(1);
+    expect(gallery).toContain('kept.jpg');
+  }, 90_000);
+});
+
+/**
+ * Stops Azurite and listens on its port instead, accepting connections and never answering: storage that hangs.
+ * `close` puts Azurite back.
+ */
+async function swallowConnections(azurite: Azurite): Promise<{ close(): Promise<void> }> {
+  const port = Number(new URL(azurite.blobEndpoint).port);
+  await azurite.pause();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      await azurite.resume();
+    },
+  };
+}
