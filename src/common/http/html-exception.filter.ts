@@ -10,6 +10,7 @@ const TITLES: Record<number, string> = {
   404: 'Page not found',
   405: 'Not allowed',
   413: 'Too large',
+  415: 'Not readable',
   429: 'Too many requests',
   500: 'Something went wrong',
   503: 'Temporarily unavailable',
@@ -18,6 +19,7 @@ const TITLES: Record<number, string> = {
 const DEFAULT_MESSAGES: Record<number, string> = {
   404: 'We could not find that page. It may have been moved or deleted.',
   413: 'That request is too large.',
+  415: 'This form was sent in a format Photosphere does not read. Reload the page and try again.',
   500: 'Something went wrong on our side. Please try again in a moment.',
 };
 
