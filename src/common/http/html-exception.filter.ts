@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isHtmx, wantsFragment } from '../htmx/htmx';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../../database/database-unavailable';
 import { TooManyRequestsException } from '../throttle/too-many-requests.exception';
 import { LoginRequiredException } from './login-required.exception';
 
@@ -72,6 +73,7 @@ export class HtmlExceptionFilter implements ExceptionFilter {
 
 function statusOf(exception: unknown): number {
   if (exception instanceof HttpException) return exception.getStatus();
+  if (isDatabaseUnavailable(exception)) return HttpStatus.SERVICE_UNAVAILABLE;
   // Errors raised by Express middleware (body parser limits, malformed bodies) carry their own 4xx status.
   const status = (exception as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) return status;
@@ -79,6 +81,7 @@ function statusOf(exception: unknown): number {
 }
 
 function messageOf(exception: unknown, status: number): string {
+  if (isDatabaseUnavailable(exception)) return DATABASE_UNAVAILABLE;
   // Our own HttpExceptions carry messages written for people (503 included); an unexpected 500 never shows its own.
   if (exception instanceof HttpException && status !== HttpStatus.INTERNAL_SERVER_ERROR) {
     const response = exception.getResponse();
