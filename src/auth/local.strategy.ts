@@ -10,9 +10,7 @@ export class LocalStrategy extends PassportStrategy(Strategy) {
     super({ usernameField: 'identifier', passwordField: 'password' });
   }
 
-  /** The fields arrive as the client sent them: a repeated field (`identifier=a&identifier=b`) is an array. */
-  async validate(identifier: unknown, password: unknown): Promise<Express.User | false> {
-    if (typeof identifier !== 'string' || typeof password !== 'string') return false;
+  async validate(identifier: string, password: string): Promise<Express.User | false> {
     return (await this.auth.authenticate(identifier, password)) ?? false;
   }
 }
