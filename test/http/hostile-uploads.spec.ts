@@ -16,7 +16,7 @@ import { decodeEntities, photoIds, uploadRaw } from '../support/uploads';
 
 /** The hard bound for any one request of the corpus. */
 const REQUEST_BOUND_MS = 5000;
-const BATCH = 10;
+const BATCH = 5;
 const UNREADABLE = 'The upload could not be read. Please try again.';
 const SMUGGLED_ANYWHERE = ['<script', '<?php', '<html', '<svg', 'alert('];
 const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
