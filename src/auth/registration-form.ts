@@ -9,7 +9,8 @@ export interface RegistrationValues {
 export type RegistrationErrors = FieldErrors<'username' | 'email' | 'password'>;
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+/** Local part @ domain with a dot; no spaces or control characters anywhere. */
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@.\p{Cc}]+(\.[^\s@.\p{Cc}]+)+$/u;
 const EMAIL_MAX_LENGTH = 254;
 
 export interface ParsedRegistration {

@@ -19,6 +19,9 @@ export type BeforeCommit = (em: EntityManager, user: User) => Promise<void>;
 export class UsernameTakenError extends Error {}
 export class EmailTakenError extends Error {}
 
+/** No username or email holds a control character (registration refuses them); SQLite cannot even be asked about a NUL. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 export const usernameKeyOf = (username: string) => username.trim().toLowerCase();
 
@@ -38,7 +41,7 @@ export class UsersService {
   /** Finds an account by email or username, in any letter case. Usernames cannot contain "@", emails must. */
   async findByIdentifier(identifier: string): Promise<User | null> {
     const value = identifier.trim();
-    if (!value) return null;
+    if (!value || CONTROL_CHARACTER.test(value)) return null;
     const where = value.includes('@') ? { email: normaliseEmail(value) } : { usernameKey: usernameKeyOf(value) };
     return this.em.findOne(User, where, { populate: ['passwordHash'] });
   }

@@ -1,9 +1,12 @@
 import { MikroORM } from '@mikro-orm/core';
+import { Photo } from '../../src/photos/photo.entity';
 import { User } from '../../src/users/user.entity';
 import { Browser, loggedInBrowser, STRONG_PASSWORD } from '../support/browser';
 import { stateChangingRoutes } from '../support/routes';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
+import { jpeg } from '../support/images';
+import { photoIds, upload } from '../support/uploads';
 
 const REFUSED = 'This form has expired or did not come from Photosphere. Reload the page and try again.';
 
@@ -88,21 +91,33 @@ describe.each(backends())('CSRF protection [%s]', (backend) => {
     expect((await browser.submit('/register', newAccount('nullorigin2'), { from: '/register', headers: crossSite })).status).toBe(403);
   });
 
-  it('covers every state-changing route: none accepts a missing or foreign token', async () => {
+  it('covers every state-changing route: none accepts a missing or foreign token (field or header), and nothing changes', async () => {
     const routes = stateChangingRoutes(t.app);
-    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['POST /login', 'POST /register', 'POST /logout']));
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['POST /login', 'POST /register', 'POST /logout', 'POST /upload-photos', 'POST /delete-photo/:id']));
     const user = await loggedInBrowser(t.app, 'inventory');
+    await upload(user, [{ name: 'kept.jpg', data: await jpeg(200, 150, 77) }]);
+    const photoId = photoIds((await user.get('/')).text)[0];
+    const photos = () => t.app.get(MikroORM).em.fork().count(Photo);
+    const photosBefore = await photos();
     const other = new Browser(t.app);
     await other.get('/login');
     await user.get('/');
     for (const route of routes) {
-      const path = route.path.replace(/:(\w+)/g, '00000000-0000-4000-8000-000000000000');
-      const send = (token?: string) =>
-        user.agent[route.method.toLowerCase() as 'post'](path).type('form').send(token ? { _csrf: token } : {}).redirects(0);
-      expect({ route: `${route.method} ${route.path}`, status: (await send()).status }).toEqual({ route: `${route.method} ${route.path}`, status: 403 });
-      expect({ route: `${route.method} ${route.path}`, status: (await send(other.csrfToken)).status }).toEqual({ route: `${route.method} ${route.path}`, status: 403 });
+      // A real id of the user's own photo: a refused delete must be refused for the token, not for the id.
+      const path = route.path.replace(/:(\w+)/g, photoId);
+      const send = (token?: { field?: string; header?: string }) =>
+        user.agent[route.method.toLowerCase() as 'post'](path)
+          .type('form')
+          .set(token?.header ? { 'X-CSRF-Token': token.header } : {})
+          .send(token?.field ? { _csrf: token.field } : {})
+          .redirects(0);
+      const attempts = { missing: await send(), 'foreign field': await send({ field: other.csrfToken }), 'foreign header': await send({ header: other.csrfToken }) };
+      for (const [attempt, res] of Object.entries(attempts)) {
+        expect({ route: `${route.method} ${route.path}`, attempt, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, attempt, status: 403 });
+      }
     }
-    // The user is still logged in: nothing was logged out by the refused requests.
+    // The user is still logged in and still has the photo: nothing was logged out or deleted by the refused requests.
     expect((await user.get('/')).status).toBe(200);
+    expect(await photos()).toBe(photosBefore);
   });
 });

@@ -31,11 +31,13 @@ export interface TestAppOptions {
   imports?: Array<Type | DynamicModule>;
   /** Where photos go; by default local disk with SQLite and Azure (Azurite) with MySQL, as in CI. */
   storage?: 'local' | 'azure';
+  /** For MySQL: the server to create the database on, instead of TEST_DATABASE_URL's. */
+  databaseServer?: string;
 }
 
 /** The real app — same module, same Express setup as main.ts — on a fresh database of the given backend. */
 export async function createTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
-  const db = await createTestDatabase(backend);
+  const db = await createTestDatabase(backend, options.databaseServer);
   const clock = new FakeClock();
   const storage = options.storage ?? (backend === 'mysql' ? 'azure' : 'local');
   const azurite = storage === 'azure' ? await startAzurite() : undefined;

@@ -23,14 +23,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database (and DATA_DIR) for one suite, so suites can run in parallel. */
-export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
+/**
+ * A fresh, empty database (and DATA_DIR) for one suite, so suites can run in parallel; for MySQL on the server of
+ * TEST_DATABASE_URL unless another server is given (an outage test's own server).
+ */
+export async function createTestDatabase(backend: Backend, server = process.env.TEST_DATABASE_URL): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'photosphere-test-'));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   if (backend === 'sqlite') {
     return { dataDir, database: { driver: 'sqlite', file: join(dataDir, 'test.sqlite') }, drop: async () => removeDataDir() };
   }
-  const serverUrl = new URL(process.env.TEST_DATABASE_URL!);
+  const serverUrl = new URL(server!);
   const name = `photosphere_test_${randomBytes(6).toString('hex')}`;
   await withServer(serverUrl, (sql) => sql.query(`CREATE DATABASE \`${name}\``));
   const url = new URL(serverUrl);

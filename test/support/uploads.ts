@@ -15,6 +15,30 @@ export async function upload(browser: Browser, files: UploadFile[], options: { h
   return req;
 }
 
+/**
+ * Posts files (as htmx does, CSRF token in the header) with a hand-built multipart body, so file names arrive exactly
+ * as given: form-data (supertest) strips directories from names. `browserEscaping` escapes CR, LF and `"` as the
+ * HTML standard tells browsers to; without it the names go raw, as a hostile client may send them.
+ */
+export async function uploadRaw(browser: Browser, files: UploadFile[], options: { browserEscaping: boolean }) {
+  if (!browser.csrfToken) await browser.get('/');
+  const boundary = `----photosphere${Date.now()}`;
+  const escape = (name: string) => (options.browserEscaping ? name.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22') : name);
+  const body = Buffer.concat([
+    ...files.flatMap((file) => [
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="${escape(file.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      file.data,
+      Buffer.from('\r\n'),
+    ]),
+    Buffer.from(`--${boundary}--\r\n`),
+  ]);
+  return browser.agent
+    .post('/upload-photos')
+    .set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken!, 'Content-Type': `multipart/form-data; boundary=${boundary}` })
+    .redirects(0)
+    .send(body);
+}
+
 /** The message of the flash shown after a plain upload (follows the redirect to the gallery). */
 export async function flashAfter(browser: Browser): Promise<string> {
   const page = await browser.get('/');

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { isHtmx, wantsFragment } from '../htmx/htmx';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../../database/database-unavailable';
 import { LoginRequiredException } from './login-required.exception';
 import { RetryLaterException } from './retry-later.exception';
 
@@ -10,6 +11,7 @@ const TITLES: Record<number, string> = {
   404: 'Page not found',
   405: 'Not allowed',
   413: 'Too large',
+  415: 'Not readable',
   429: 'Too many requests',
   500: 'Something went wrong',
   503: 'Temporarily unavailable',
@@ -18,6 +20,7 @@ const TITLES: Record<number, string> = {
 const DEFAULT_MESSAGES: Record<number, string> = {
   404: 'We could not find that page. It may have been moved or deleted.',
   413: 'That request is too large.',
+  415: 'This form was sent in a format Photosphere does not read. Reload the page and try again.',
   500: 'Something went wrong on our side. Please try again in a moment.',
 };
 
@@ -70,6 +73,7 @@ export class HtmlExceptionFilter implements ExceptionFilter {
 
 function statusOf(exception: unknown): number {
   if (exception instanceof HttpException) return exception.getStatus();
+  if (isDatabaseUnavailable(exception)) return HttpStatus.SERVICE_UNAVAILABLE;
   // Errors raised by Express middleware (body parser limits, malformed bodies) carry their own 4xx status.
   const status = (exception as { status?: unknown })?.status;
   if (typeof status === 'number' && status >= 400 && status < 500) return status;
@@ -77,6 +81,7 @@ function statusOf(exception: unknown): number {
 }
 
 function messageOf(exception: unknown, status: number): string {
+  if (isDatabaseUnavailable(exception)) return DATABASE_UNAVAILABLE;
   // Our own HttpExceptions carry messages written for people (503 included); an unexpected 500 never shows its own.
   if (exception instanceof HttpException && status !== HttpStatus.INTERNAL_SERVER_ERROR) {
     const response = exception.getResponse();

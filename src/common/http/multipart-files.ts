@@ -30,14 +30,11 @@ const DONE = Symbol('done');
  * Streams the files of one multipart field, one at a time: the next file is parsed only after the caller has
  * consumed the previous one, so memory stays flat whatever the sizes. Files of other fields are discarded unread.
  */
+const UNREADABLE = 'The upload could not be read. Please try again.';
+
 export function multipartFiles(req: Request, options: MultipartOptions): MultipartFiles {
   if (!req.is('multipart/form-data')) throw new BadRequestException('Choose one or more photos to upload.');
-  const parser = busboy({
-    headers: req.headers,
-    defParamCharset: 'utf8', // browsers send file names as UTF-8
-    // busboy flags a file that reaches its limit as truncated, so the limit is one byte past the largest allowed file.
-    limits: { fileSize: options.maxFileBytes + 1, files: options.maxFiles, fields: 20, fieldSize: 1024, parts: options.maxFiles + 20 },
-  });
+  const parser = parserFor(req, options);
   const queue: Array<IncomingFile | Error | typeof DONE> = [];
   let wake: (() => void) | undefined;
   const push = (item: IncomingFile | Error | typeof DONE) => {
@@ -62,7 +59,7 @@ export function multipartFiles(req: Request, options: MultipartOptions): Multipa
   });
   parser.on('filesLimit', () => (state.tooMany = true));
   parser.on('partsLimit', () => (state.tooMany = true));
-  parser.on('error', () => push(new BadRequestException('The upload could not be read. Please try again.')));
+  parser.on('error', () => push(new BadRequestException(UNREADABLE)));
   parser.on('close', () => push(DONE));
   req.on('close', () => {
     if (req.complete) return;
@@ -94,4 +91,18 @@ export function multipartFiles(req: Request, options: MultipartOptions): Multipa
     },
     [Symbol.asyncIterator]: files,
   };
+}
+
+/** busboy throws at once on a Content-Type it cannot use (multipart without a boundary): that is the client's error. */
+function parserFor(req: Request, options: MultipartOptions): busboy.Busboy {
+  try {
+    return busboy({
+      headers: req.headers,
+      defParamCharset: 'utf8', // browsers send file names as UTF-8
+      // busboy flags a file that reaches its limit as truncated, so the limit is one byte past the largest allowed file.
+      limits: { fileSize: options.maxFileBytes + 1, files: options.maxFiles, fields: 20, fieldSize: 1024, parts: options.maxFiles + 20 },
+    });
+  } catch {
+    throw new BadRequestException(UNREADABLE);
+  }
 }
