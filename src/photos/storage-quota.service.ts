@@ -43,6 +43,7 @@ export class StorageQuota {
     await this.em.getConnection().execute('update users set used_bytes = used_bytes - ? where id = ?', [bytes, userId], 'run');
   }
 
+  /** Read afresh (a fork, not this request's identity map), since reservations change the row behind its back. */
   async usage(userId: string): Promise<StorageUsage> {
     const user = await this.em.fork().findOneOrFail(User, { id: userId }, { fields: ['usedBytes', 'quotaBytes'] });
     return { usedBytes: user.usedBytes, quotaBytes: user.quotaBytes };
