@@ -15,6 +15,5 @@ export const DATABASE_UNAVAILABLE = 'Photosphere cannot reach its database right
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
-  if (error instanceof DriverException) return UNREACHABLE.has(error.code ?? '') || (error.sqlState ?? '').startsWith('08');
-  return (error as Error | undefined)?.name === 'KnexTimeoutError';
+  return error instanceof DriverException && (UNREACHABLE.has(error.code ?? '') || (error.sqlState ?? '').startsWith('08'));
 }

@@ -37,7 +37,12 @@ export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
 
   const start = async () => {
     if (server) return;
-    server = spawn(MARIADBD, args, { stdio: 'ignore' });
+    const child = spawn(MARIADBD, args, { stdio: 'ignore' });
+    server = child;
+    // Should the test process end without destroy() (a crash, a kill), the server must not outlive it.
+    const orphaned = () => child.kill('SIGKILL');
+    process.once('exit', orphaned);
+    child.once('exit', () => process.off('exit', orphaned));
     const exited = new Promise<never>((_, reject) => server!.once('exit', (code) => reject(new Error(`mariadbd exited with ${code}; see ${dir}/error.log`))));
     await Promise.race([answers(port), exited]);
   };

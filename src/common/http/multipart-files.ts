@@ -25,13 +25,12 @@ export interface MultipartFiles extends AsyncIterable<IncomingFile> {
 }
 
 const DONE = Symbol('done');
+const UNREADABLE = 'The upload could not be read. Please try again.';
 
 /**
  * Streams the files of one multipart field, one at a time: the next file is parsed only after the caller has
  * consumed the previous one, so memory stays flat whatever the sizes. Files of other fields are discarded unread.
  */
-const UNREADABLE = 'The upload could not be read. Please try again.';
-
 export function multipartFiles(req: Request, options: MultipartOptions): MultipartFiles {
   if (!req.is('multipart/form-data')) throw new BadRequestException('Choose one or more photos to upload.');
   const parser = parserFor(req, options);
