@@ -11,13 +11,17 @@ import { photoIds, upload } from '../support/uploads';
 const PUBLIC_ROUTES = [
   'GET /login', 'POST /login', 'GET /register', 'POST /register',
   'GET /forgot-password', 'POST /forgot-password', 'GET /reset-password/:token', 'GET /reset-password', 'POST /reset-password',
-  'GET /healthz',
+  'GET /healthz', 'GET /healthz/live', 'GET /healthz/ready', 'GET /invite/:token',
 ];
 
 /** Parameterised routes that are not photo routes, and why they need no owner / other-user check. */
 const OTHER_PARAMETERISED_ROUTES: Record<string, string> = {
   'GET /reset-password/:token': 'public; the token is the credential (tested in password-reset.spec.ts)',
+  'GET /invite/:token': 'public; the token is the credential (tested in registration.spec.ts)',
 };
+
+/** The admin area: it does not exist (404) for anyone but an admin; admin.spec.ts checks every route with real ids. */
+const isAdminRoute = (path: string) => /^\/admin(\/|$)/.test(path);
 
 /** Where a visitor without a session is sent: the login page, and back to the page afterwards (GET only). */
 const loginFor = (method: string, path: string) => (method === 'GET' && path !== '/' ? `/login?next=${encodeURIComponent(path)}` : '/login');
@@ -51,9 +55,10 @@ describe.each(backends())('route inventory [%s]', (backend) => {
     expect(names).toEqual(expect.arrayContaining([...PUBLIC_ROUTES, 'GET /photos/:id', 'POST /delete-photo/:id', 'POST /upload-photos']));
     for (const route of routes()) {
       if (!route.path.includes(':')) continue;
-      expect({ route: route.name, checked: isPhotoRoute(route.path) || route.name in OTHER_PARAMETERISED_ROUTES }).toEqual({ route: route.name, checked: true });
+      const checked = isPhotoRoute(route.path) || isAdminRoute(route.path) || route.name in OTHER_PARAMETERISED_ROUTES;
+      expect({ route: route.name, checked }).toEqual({ route: route.name, checked: true });
     }
-    for (const route of routes().filter((r) => !PUBLIC_ROUTES.includes(r.name))) {
+    for (const route of routes().filter((r) => !PUBLIC_ROUTES.includes(r.name) && !isAdminRoute(r.path))) {
       const path = route.path.replace(':id', photoId);
       const res = await new Browser(t.app).agent[route.method.toLowerCase() as 'get' | 'post'](path).redirects(0);
       expect({ route: route.name, status: res.status, location: res.headers.location }).toEqual({
@@ -61,6 +66,21 @@ describe.each(backends())('route inventory [%s]', (backend) => {
         status: 302,
         location: loginFor(route.method, path),
       });
+    }
+  });
+
+  it('the admin area is a 404 for visitors and for users who are not admins', async () => {
+    const adminRoutes = routes().filter((r) => isAdminRoute(r.path));
+    expect(adminRoutes.length).toBeGreaterThanOrEqual(10);
+    for (const route of adminRoutes) {
+      const path = route.path.replace(':id', photoId);
+      for (const [who, browser] of [['visitor', new Browser(t.app)], ['user', stranger]] as const) {
+        if (route.method !== 'GET') await browser.get('/login');
+        const res = route.method === 'GET'
+          ? await browser.agent.get(path).redirects(0)
+          : await browser.agent.post(path).type('form').send({ _csrf: browser.csrfToken }).redirects(0);
+        expect({ route: route.name, who, status: res.status }).toEqual({ route: route.name, who, status: 404 });
+      }
     }
   });
 
