@@ -2,10 +2,11 @@ import { MikroORM } from '@mikro-orm/core';
 import { fileTypeFromBuffer } from 'file-type';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import request from 'supertest';
+import { APP_CONFIG } from '../../src/config/config.module';
 import { Photo } from '../../src/photos/photo.entity';
+import { spoolDirOf } from '../../src/photos/upload-spool';
 import { User } from '../../src/users/user.entity';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { Browser, loggedInBrowser } from '../support/browser';
@@ -53,7 +54,7 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
     for await (const blob of storage.list('')) keys.push(blob.key);
     return keys.sort();
   };
-  const spoolDir = () => join(t.db.dataDir, 'tmp', 'uploads');
+  const spoolDir = () => spoolDirOf(t.app.get(APP_CONFIG));
 
   beforeAll(async () => {
     t = await createTestApp(backend);

@@ -2,9 +2,10 @@ import { MikroORM } from '@mikro-orm/core';
 import { existsSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import request from 'supertest';
+import { APP_CONFIG } from '../../src/config/config.module';
 import { Photo } from '../../src/photos/photo.entity';
+import { spoolDirOf } from '../../src/photos/upload-spool';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { Browser, login, loggedInBrowser, STRONG_PASSWORD } from '../support/browser';
@@ -50,7 +51,7 @@ withMysql('outages [mysql] (with Azurite)', () => {
       return keys;
     };
     const spooled = () => {
-      const dir = join(t.db.dataDir, 'tmp', 'uploads');
+      const dir = spoolDirOf(t.app.get(APP_CONFIG));
       return existsSync(dir) ? readdirSync(dir) : [];
     };
     const leftovers = async () => ({ rows: await em().count(Photo, { ownerId }), blobs: await blobsOf(`${ownerId}/`), spooled: spooled() });
