@@ -1,9 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { fileTypeFromBuffer } from 'file-type';
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import sharp from 'sharp';
-import request from 'supertest';
 import { APP_CONFIG } from '../../src/config/config.module';
 import { Photo } from '../../src/photos/photo.entity';
 import { spoolDirOf } from '../../src/photos/upload-spool';
@@ -13,7 +11,7 @@ import { Browser, loggedInBrowser } from '../support/browser';
 import { HostileUpload, hostileUploads, BROKEN } from '../support/hostile-corpus';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
-import { decodeEntities, photoIds, uploadRaw } from '../support/uploads';
+import { asBuffer, decodeEntities, photoIds, sha256, uploadRaw } from '../support/uploads';
 
 /** The hard bound for any one request of the corpus. */
 const REQUEST_BOUND_MS = 5000;
@@ -21,15 +19,6 @@ const BATCH = 5;
 const UNREADABLE = 'The upload could not be read. Please try again.';
 const SMUGGLED_ANYWHERE = ['<script', '<?php', '<html', '<svg', 'alert('];
 const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-function asBuffer(res: request.Response, done: (error: Error | null, body: Buffer) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => done(null, Buffer.concat(chunks)));
-}
 
 /** The per-file reasons in an upload summary ("N photos uploaded. M skipped: a.jpg is empty. b.png is …"). */
 function reasonsByName(message: string, names: string[]): Map<string, string> {

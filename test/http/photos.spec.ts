@@ -1,7 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import { createHash } from 'node:crypto';
 import sharp from 'sharp';
-import request from 'supertest';
 import exifr from 'exifr';
 import { Photo } from '../../src/photos/photo.entity';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
@@ -9,17 +7,7 @@ import { Browser, loggedInBrowser } from '../support/browser';
 import { gif, jpeg, jpegWithExif, png, pngClaiming, webp } from '../support/images';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
-import { flashAfter, photoIds, upload } from '../support/uploads';
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** supertest parser that keeps a binary body as a Buffer. */
-function asBuffer(res: request.Response, done: (error: Error | null, body: Buffer) => void) {
-  const stream = res as unknown as NodeJS.ReadableStream;
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stream.on('end', () => done(null, Buffer.concat(chunks)));
-}
+import { asBuffer, flashAfter, photoIds, sha256, upload } from '../support/uploads';
 
 
 /** For tests that store dozens of real photos (every rendition and blob), which take long on a busy machine. */

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type request from 'supertest';
 import { Browser } from './browser';
 
 export interface UploadFile {
@@ -52,4 +54,14 @@ export function photoIds(html: string): string[] {
 
 export function decodeEntities(html: string): string {
   return html.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** supertest parser that keeps a binary body as a Buffer. */
+export function asBuffer(res: request.Response, done: (error: Error | null, body: Buffer) => void) {
+  const stream = res as unknown as NodeJS.ReadableStream;
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
 }
