@@ -23,7 +23,8 @@ describe.each(backends())('storage quotas [%s]', (backend) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(backend, { env: { DEFAULT_QUOTA_MB: '3' } });
+    // Ten uploads race for the last slot: the upload concurrency limit (4 by default) must not turn some away first.
+    t = await createTestApp(backend, { env: { DEFAULT_QUOTA_MB: '3', MAX_CONCURRENT_UPLOADS: '16' } });
     await loggedInBrowser(t.app, 'theadmin');
   });
 
