@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { Setting } from '../settings/setting.entity';
 import { Role, User } from './user.entity';
 
 export interface NewUser {
@@ -18,6 +19,13 @@ export type BeforeCommit = (em: EntityManager, user: User) => Promise<void>;
 
 export class UsernameTakenError extends Error {}
 export class EmailTakenError extends Error {}
+
+/**
+ * The row whose insertion makes an account the instance's first admin. Two first registrations at the same moment
+ * both count no account; the primary key lets only one of them claim it (the other waits for it and becomes a user).
+ * No account can be deleted while it is the last admin, so a claimed instance always has its admin.
+ */
+const FIRST_ADMIN_CLAIM = 'first-admin-claimed';
 
 /** No username or email holds a control character (registration refuses them); SQLite cannot even be asked about a NUL. */
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
@@ -65,7 +73,7 @@ export class UsersService {
   async create(data: NewUser, beforeCommit?: BeforeCommit): Promise<User> {
     try {
       return await this.em.transactional(async (em) => {
-        const role = data.role ?? ((await em.count(User, {})) === 0 ? 'admin' : 'user');
+        const role = data.role ?? (await this.roleOfNewAccount(em));
         const user = em.create(User, {
           username: data.username.trim(),
           usernameKey: usernameKeyOf(data.username),
@@ -85,6 +93,17 @@ export class UsersService {
       if (error instanceof UniqueConstraintViolationException) {
         throw (await this.isEmailTaken(data.email)) ? new EmailTakenError() : new UsernameTakenError();
       }
+      throw error;
+    }
+  }
+
+  private async roleOfNewAccount(em: EntityManager): Promise<Role> {
+    if ((await em.count(User, {})) > 0) return 'user';
+    try {
+      await em.insert(Setting, { name: FIRST_ADMIN_CLAIM, value: this.clock.now().toISOString() });
+      return 'admin';
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) return 'user';
       throw error;
     }
   }
