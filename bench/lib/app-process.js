@@ -26,6 +26,8 @@ async function startApp({ env = {}, dataDir, log = false } = {}) {
       DATA_DIR: dataDir,
       STORAGE_CHECK_ON_START: 'false',
       TRUST_PROXY: 'loopback',
+      // The upload figures post from 8 clients at once; the default limit (4) would answer half of them 503.
+      MAX_CONCURRENT_UPLOADS: '8',
       SESSION_SECRET: 'bench-session-secret-bench-session-secret-0123456789',
       ...env,
     },
