@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { BackgroundModule } from './common/background/background.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
 import { AuthenticatedGuard } from './common/http/authenticated.guard';
 import { HtmlExceptionFilter } from './common/http/html-exception.filter';
@@ -39,7 +40,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), MailModule, ThrottleModule, ...features],
+      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), BackgroundModule, MailModule, ThrottleModule, ...features],
       providers: globalProviders,
       exports: [CLOCK],
     };

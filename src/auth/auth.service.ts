@@ -89,10 +89,14 @@ export class AuthService {
     return toSessionUser(user);
   }
 
-  /** Every password change goes through here: new hash, reset links voided, and every session of the user ended. */
-  async changePassword(userId: string, password: string): Promise<void> {
+  /**
+   * Every password change goes through here: new hash, reset links voided, and every session of the user ended.
+   * `beforeCommit` runs first in the same transaction and may refuse the change by throwing (a reset link used up).
+   */
+  async changePassword(userId: string, password: string, beforeCommit?: (em: EntityManager) => Promise<void>): Promise<void> {
     const passwordHash = await this.hasher.hash(password);
     await this.em.transactional(async (em) => {
+      await beforeCommit?.(em);
       await em.nativeUpdate(User, { id: userId }, { passwordHash });
       await em.nativeDelete(PasswordReset, { userId });
     });

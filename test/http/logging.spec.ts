@@ -1,7 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
+import { maskSecretTokens } from '../../src/common/secret-token';
 import { User } from '../../src/users/user.entity';
 import { Browser, login, register } from '../support/browser';
 import { CapturingLogger } from '../support/capturing-logger';
+import { routesOf } from '../support/routes';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 
@@ -41,5 +43,11 @@ describe.each(backends())('request logging [%s]', (backend) => {
     for (const secret of [password, 'Wrong Password!1', user.passwordHash, user.passwordHash.split('$').pop()!, browser.csrfToken!, sessionId]) {
       expect(logs).not.toContain(secret);
     }
+  });
+
+  it("masks tokens in logged paths, but no route's own words", () => {
+    const paths = routesOf(t.app).map((route) => route.path);
+    expect(paths).toContain('/invite/:token');
+    for (const path of paths) expect(maskSecretTokens(path)).toBe(path);
   });
 });

@@ -1,8 +1,14 @@
 import { MikroORM } from '@mikro-orm/core';
 import { createHash } from 'node:crypto';
-import request from 'supertest';
+import { readdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import request, { Response } from 'supertest';
 import { AuthService } from '../../src/auth/auth.service';
+import { PasswordHasher } from '../../src/auth/password-hasher';
 import { PasswordReset } from '../../src/auth/password-reset/password-reset.entity';
+import { PasswordResetService } from '../../src/auth/password-reset/password-reset.service';
+import { hashToken } from '../../src/common/secret-token';
 import { Mailer } from '../../src/mail/mailer';
 import { Browser, login, loggedInBrowser, register, STRONG_PASSWORD } from '../support/browser';
 import { CapturingLogger } from '../support/capturing-logger';
@@ -86,18 +92,64 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
     expect(await passwordWorks('forgetful', STRONG_PASSWORD)).toBe(false);
   });
 
-  it('answers the same for known and unknown emails, and mails only the known one', async () => {
+  it('answers the same for known and unknown emails, byte for byte apart from the CSRF token, and mails only the known one', async () => {
     await register(new Browser(t.app), { username: 'known', email: 'known@example.com' });
+    const unknownEmail = 'nobod@example.com'; // as long as the known one, so even Content-Length must match
     const mask = (html: string) => html.replace(/[A-Za-z0-9_-]{43}/g, 'TOKEN').replace(/value="[^"]*@example.com"/, 'value="EMAIL"');
+    const perResponse = ['date', 'etag', 'set-cookie', 'x-request-id'];
+    const headers = (res: Response) => Object.entries(res.headers).filter(([name]) => !perResponse.includes(name));
     const before = smtp.messages.length;
     const known = await new Browser(t.app).submit('/forgot-password', { email: 'known@example.com' }, { from: '/forgot-password' });
-    const unknown = await new Browser(t.app).submit('/forgot-password', { email: 'nobody@example.com' }, { from: '/forgot-password' });
+    const unknown = await new Browser(t.app).submit('/forgot-password', { email: unknownEmail }, { from: '/forgot-password' });
     expect(known.status).toBe(200);
     expect(unknown.status).toBe(200);
     expect(known.text).toContain(SENT);
     expect(mask(known.text)).toBe(mask(unknown.text));
+    expect(headers(known)).toEqual(headers(unknown));
     await mailer.idle();
     expect(smtp.messages.slice(before).map((m) => m.to[0])).toEqual(['known@example.com']);
+  });
+
+  it('answers a known email before its link is issued: the response goes out before the token is committed', async () => {
+    await register(new Browser(t.app), { username: 'early', email: 'early@example.com' });
+    const events: string[] = [];
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === 'POST' && req.url === '/forgot-password') res.once('finish', () => events.push('response sent'));
+    };
+    const server = t.app.getHttpServer();
+    server.on('request', onRequest);
+    const resets = t.app.get(PasswordResetService);
+    const issueLink = resets.issueLink.bind(resets);
+    const spy = jest.spyOn(resets, 'issueLink').mockImplementation(async (user) => {
+      const link = await issueLink(user);
+      events.push('token committed');
+      return link;
+    });
+    try {
+      const res = await new Browser(t.app).submit('/forgot-password', { email: 'early@example.com' }, { from: '/forgot-password' });
+      expect(res.text).toContain(SENT);
+      await mailer.idle();
+    } finally {
+      spy.mockRestore();
+      server.off('request', onRequest);
+    }
+    expect(events).toEqual(['response sent', 'token committed']);
+    expect(smtp.messages.some((m) => m.to[0] === 'early@example.com')).toBe(true);
+  });
+
+  it('logs a failure to issue a link after the answer, instead of losing it silently', async () => {
+    await register(new Browser(t.app), { username: 'unlucky', email: 'unlucky@example.com' });
+    const spy = jest.spyOn(t.app.get(PasswordResetService), 'issueLink').mockRejectedValueOnce(new Error('database went away'));
+    try {
+      const res = await new Browser(t.app).submit('/forgot-password', { email: 'unlucky@example.com' }, { from: '/forgot-password' });
+      expect(res.text).toContain(SENT);
+      await mailer.idle();
+    } finally {
+      spy.mockRestore();
+    }
+    const entries = logger.lines.map((line) => JSON.parse(line)[0]);
+    expect(entries).toContainEqual({ msg: 'Background task failed', task: 'password reset request', error: 'database went away' });
+    expect(logger.text()).not.toContain('unlucky@example.com');
   });
 
   it('builds the link from BASE_URL, never from the Host header', async () => {
@@ -160,6 +212,41 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
     await t.app.get(AuthService).changePassword(user.userId, 'Changed In Settings#1');
     expect(await tryLink(third, 'After Change Pass#1')).toEqual(invalid);
     expect(await passwordWorks('careful', 'Changed In Settings#1')).toBe(true);
+  });
+
+  it('lets exactly one of two racing submissions of one link change the password, and shows the other the used-link page', async () => {
+    await register(new Browser(t.app), { username: 'racer', email: 'racer@example.com' });
+    const token = await requestLink(new Browser(t.app), 'racer@example.com');
+    const [one, two] = [new Browser(t.app), new Browser(t.app)];
+    for (const browser of [one, two]) {
+      await browser.get(`/reset-password/${token}`);
+      expect((await browser.get('/reset-password')).text).toContain('name="confirmPassword"');
+    }
+    // Both submissions have passed the link check when they reach hashing; neither goes on until both are there.
+    const hasher = t.app.get(PasswordHasher);
+    const hash = hasher.hash.bind(hasher);
+    let arrived = 0;
+    let bothChecked!: () => void;
+    const barrier = new Promise<void>((resolve) => (bothChecked = resolve));
+    const spy = jest.spyOn(hasher, 'hash').mockImplementation(async (password) => {
+      if (++arrived === 2) bothChecked();
+      await barrier;
+      return hash(password);
+    });
+    const passwords = ['Winner Takes#1', 'Winner Takes#2'];
+    let answers: Response[];
+    try {
+      answers = await Promise.all(
+        [one, two].map((browser, i) => browser.submit('/reset-password', { password: passwords[i], confirmPassword: passwords[i] })),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 303]);
+    const winner = answers.findIndex((answer) => answer.status === 303);
+    expect(answers[1 - winner].text).toContain('This link does not work any more');
+    expect(await passwordWorks('racer', passwords[winner])).toBe(true);
+    expect(await passwordWorks('racer', passwords[1 - winner])).toBe(false);
   });
 
   it("ends the user's other sessions after a reset", async () => {
@@ -287,13 +374,27 @@ describe('forgot password without SMTP', () => {
     await t?.close();
   });
 
-  it('writes the email into the outbox folder and logs the link, so a self-hoster can still recover', async () => {
-    await register(new Browser(t.app), { username: 'selfhost', email: 'selfhost@example.com' });
+  it('writes the email into the outbox and logs its file name; no reset or invitation token reaches the log', async () => {
+    const admin = await loggedInBrowser(t.app, 'selfhost'); // the first account: admin
+    const invited = await admin.submit('/admin/invitations', { days: '7' }, { from: '/admin/settings' });
+    const invitation = /value="http[^"]+\/invite\/([^"]+)"/.exec(invited.text)![1];
+    expect((await new Browser(t.app).get(`/invite/${invitation}`)).headers.location).toBe('/register');
+
     await new Browser(t.app).submit('/forgot-password', { email: 'selfhost@example.com' }, { from: '/forgot-password' });
     await t.app.get(Mailer).idle();
     const [mail] = await readOutbox(t.config.mail.outboxDir);
     expect(mail.subject).toBe('Reset your Photosphere password');
-    const link = /http:\/\/localhost:3000\/reset-password\/[A-Za-z0-9_-]{43}/.exec(mail.text)![0];
-    expect(logger.text()).toContain(link);
+    const token = /http:\/\/localhost:3000\/reset-password\/([A-Za-z0-9_-]{43})/.exec(mail.text)![1];
+    const visit = new Browser(t.app);
+    expect((await visit.get(`/reset-password/${token}`)).headers.location).toBe('/reset-password');
+    expect((await visit.get('/reset-password')).text).toContain('name="confirmPassword"');
+
+    const entries = logger.lines.map((line) => JSON.parse(line)[0]);
+    const [file] = await readdir(t.config.mail.outboxDir);
+    expect(entries).toContainEqual({ msg: 'Mail written to the outbox', subject: 'Reset your Photosphere password', file: join(t.config.mail.outboxDir, file) });
+    expect(entries).toContainEqual(expect.objectContaining({ msg: 'request', path: '/invite/[redacted]', status: 302 }));
+    expect(entries).toContainEqual(expect.objectContaining({ msg: 'request', path: '/reset-password/[redacted]', status: 302 }));
+    const logs = logger.text();
+    for (const secret of [token, invitation, hashToken(token), hashToken(invitation)]) expect(logs).not.toContain(secret);
   });
 });

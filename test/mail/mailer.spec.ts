@@ -3,6 +3,7 @@ import { createServer, AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
+import { BackgroundTasks } from '../../src/common/background/background-tasks';
 import { AppConfig } from '../../src/config/app-config';
 import { mailMessage } from '../../src/mail/mail-template';
 import { MailMessage, Mailer } from '../../src/mail/mailer';
@@ -26,6 +27,8 @@ function message(to = 'alice@example.net'): MailMessage {
     footer: 'If you did not ask for this, ignore this email.',
   });
 }
+
+const mailer = (settings: AppConfig) => new Mailer(settings, new BackgroundTasks());
 
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -55,7 +58,7 @@ describe(Mailer.name, () => {
 
   describe('over SMTP', () => {
     beforeEach(() => {
-      sut = new Mailer(config({ smtpUrl: smtp.url }));
+      sut = mailer(config({ smtpUrl: smtp.url }));
     });
 
     it('delivers a message with from, to, subject and both a text and an HTML part', async () => {
@@ -110,7 +113,7 @@ describe(Mailer.name, () => {
       const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
       await sut.onModuleDestroy();
-      sut = new Mailer(config({ smtpUrl: `smtp://user:pass@127.0.0.1:${await closedPort()}` }));
+      sut = mailer(config({ smtpUrl: `smtp://user:pass@127.0.0.1:${await closedPort()}` }));
 
       expect(() => sut.queue(message('alice@example.net'))).not.toThrow();
       await sut.idle();
@@ -128,7 +131,7 @@ describe(Mailer.name, () => {
 
     it('send rejects when the SMTP server cannot be reached', async () => {
       await sut.onModuleDestroy();
-      sut = new Mailer(config({ smtpUrl: `smtp://127.0.0.1:${await closedPort()}` }));
+      sut = mailer(config({ smtpUrl: `smtp://127.0.0.1:${await closedPort()}` }));
 
       await expect(sut.send(message())).rejects.toThrow(/ECONNREFUSED/);
     });
@@ -136,10 +139,12 @@ describe(Mailer.name, () => {
 
   describe('without SMTP_URL', () => {
     let outboxDir: string;
+    let logged: jest.SpyInstance;
 
     beforeEach(() => {
       outboxDir = join(tempDir, 'data', 'outbox');
-      sut = new Mailer(config({ outboxDir }));
+      sut = mailer(config({ outboxDir }));
+      logged = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     });
 
     it('writes exactly one complete, parseable .eml file into a new outbox folder, and no temporary file', async () => {
@@ -171,6 +176,14 @@ describe(Mailer.name, () => {
       expect((await readdir(outboxDir)).filter((name) => !name.endsWith('.eml'))).toEqual([]);
       const mails = await readOutbox(outboxDir);
       expect(mails.flatMap((mail) => mail.to).sort()).toEqual(['one@example.com', 'two@example.com']);
+    });
+
+    it('logs each file it writes by its name, and nothing of the message', async () => {
+      await sut.send(message());
+
+      const [file] = await readdir(outboxDir);
+      expect(logged.mock.calls).toEqual([[{ msg: 'Mail written to the outbox', subject: 'Reset your password', file: join(outboxDir, file) }]]);
+      expect(JSON.stringify(logged.mock.calls)).not.toContain(SECRET);
     });
   });
 });

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { flash } from '../../common/flash/flash';
 import { Public } from '../../common/http/public.decorator';
+import { responseDone } from '../../common/http/response-done';
 import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
 import { field } from '../../common/http/form-fields';
 import { hashToken } from '../../common/secret-token';
@@ -22,12 +23,12 @@ export class PasswordResetController {
     res.render('pages/auth/forgot-password', { title: 'Forgot password' });
   }
 
-  /** The same page, status and (mail being queued) timing whether or not the account exists. */
+  /** The same page, status and timing whether or not the account exists: the link is issued after the answer. */
   @Post('forgot-password')
   @RateLimit(20, HOUR)
-  async forgot(@Req() req: Request, @Res() res: Response) {
+  forgot(@Req() req: Request, @Res() res: Response) {
     const email = field(req.body, 'email').trim().slice(0, 254);
-    await this.resets.request(email);
+    this.resets.requestAfter(responseDone(res), email);
     res.status(HttpStatus.OK).render('pages/auth/forgot-password', { title: 'Forgot password', email, sent: RESET_REQUESTED });
   }
 

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { BackgroundTasks } from '../../common/background/background-tasks';
 import { hashToken, newSecretToken } from '../../common/secret-token';
 import { AttemptCounter } from '../../common/throttle/attempt-counter';
 import { HOUR } from '../../common/throttle/rate-limit.decorator';
@@ -21,12 +22,11 @@ export type ResetResult = { ok: true } | { ok: false; invalidLink: true } | { ok
 
 /**
  * Reset links: 32 random bytes, stored only as their SHA-256, valid for PASSWORD_RESET_MINUTES, used once,
- * superseded by a newer request and voided by any password change. Mail is queued, so answering a request takes
- * the same time whether or not an account (and so an email) exists.
+ * superseded by a newer request and voided by any password change. A request is answered before anything is looked
+ * up, so the answer takes the same time whether or not an account (and so an email) exists.
  */
 @Injectable()
 export class PasswordResetService {
-  private readonly logger = new Logger('PasswordReset');
   private readonly requestsPerAccount: AttemptCounter;
 
   constructor(
@@ -34,13 +34,22 @@ export class PasswordResetService {
     private readonly users: UsersService,
     private readonly auth: AuthService,
     private readonly mailer: Mailer,
+    private readonly background: BackgroundTasks,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.requestsPerAccount = new AttemptCounter(clock, HOUR);
   }
 
-  /** Sends a link if the email belongs to an account that has not asked too often; says nothing either way. */
+  /**
+   * `request`, started once `answered` has settled (the response has gone out): returns at once, so the answer takes
+   * the same time whether or not the account exists. A failure is logged (BackgroundTasks).
+   */
+  requestAfter(answered: Promise<unknown>, email: string): void {
+    this.background.run('password reset request', () => this.request(email), answered);
+  }
+
+  /** Mails a link if the email belongs to an account that has not asked too often; says nothing either way. */
   async request(email: string): Promise<void> {
     const user = email.includes('@') ? await this.users.findByIdentifier(email) : null;
     if (!user) return;
@@ -48,9 +57,6 @@ export class PasswordResetService {
     this.requestsPerAccount.record(user.id);
     const link = await this.issueLink(user);
     this.mailer.queue(resetMail(user, link, Math.round(this.config.passwordResetMs / 60_000)));
-    if (!this.config.mail.smtpUrl) {
-      this.logger.log({ msg: 'No SMTP_URL: the reset email is in the outbox folder; the link is here too', user: user.username, link });
-    }
   }
 
   /** A new one-time link for the user (replacing any earlier one); also what `npm run cli -- reset-password` prints. */
@@ -72,18 +78,35 @@ export class PasswordResetService {
 
   async complete(tokenHash: string | undefined, body: unknown): Promise<ResetResult> {
     const user = await this.accountFor(tokenHash);
-    if (!user) return { ok: false, invalidLink: true };
+    if (!user || !tokenHash) return { ok: false, invalidLink: true };
     const password = field(body, 'password');
     const errors: ResetErrors = {};
     const problems = passwordProblems(password, { username: user.username, email: user.email });
     if (problems.length > 0) errors.password = problems;
     else if (field(body, 'confirmPassword') !== password) errors.confirmPassword = ['The two passwords do not match.'];
     if (hasErrors(errors)) return { ok: false, errors };
-    await this.auth.changePassword(user.id, password);
+    try {
+      await this.auth.changePassword(user.id, password, (em) => this.useUp(em, tokenHash));
+    } catch (error) {
+      if (error instanceof ResetLinkUsedUpError) return { ok: false, invalidLink: true };
+      throw error;
+    }
     this.mailer.queue(changedMail(user, `${this.config.baseUrl}/forgot-password`));
     return { ok: true };
   }
+
+  /**
+   * Uses the link up in the password change's transaction, before the password is written: one conditional DELETE,
+   * so of two requests racing with the same link exactly one changes the password.
+   */
+  private async useUp(em: EntityManager, tokenHash: string): Promise<void> {
+    const used = await em.nativeDelete(PasswordReset, { tokenHash, expiresAt: { $gte: this.clock.now() } });
+    if (used !== 1) throw new ResetLinkUsedUpError();
+  }
 }
+
+/** The link was used, superseded or expired between showing the form and submitting it. */
+class ResetLinkUsedUpError extends Error {}
 
 function resetMail(user: User, link: string, minutes: number) {
   return mailMessage({

@@ -1,19 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { maskSecretTokens } from '../secret-token';
 
 const logger = new Logger('HTTP');
 
-/** Path segments that are secrets (reset tokens) are masked before anything is logged. */
-const SECRET_PATHS = [/^(\/reset-password\/)[^/?#]+/];
-
-export function redactPath(path: string): string {
-  return SECRET_PATHS.reduce((masked, pattern) => masked.replace(pattern, '$1[redacted]'), path);
-}
-
 /**
- * One structured line per request with a request id (also sent as X-Request-Id). Logs the path only: never the
- * query string, bodies, cookies or headers, so passwords, tokens and session ids cannot reach the log.
+ * One structured line per request with a request id (also sent as X-Request-Id). Logs the path only, with every
+ * token-like part masked (maskSecretTokens): never the query string, bodies, cookies or headers, so passwords,
+ * tokens in links and session ids cannot reach the log.
  */
 export function requestLogger(req: Request, res: Response, next: NextFunction): void {
   const started = process.hrtime.bigint();
@@ -24,7 +19,7 @@ export function requestLogger(req: Request, res: Response, next: NextFunction): 
       msg: 'request',
       reqId: req.id,
       method: req.method,
-      path: redactPath(req.originalUrl.split('?')[0]),
+      path: maskSecretTokens(req.originalUrl.split('?')[0]),
       status: res.statusCode,
       ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
       userId: req.user?.id,
