@@ -9,9 +9,13 @@ import { backends, createTestDatabase, TestDatabase } from '../support/test-data
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** How long the first transaction keeps its decision open: the window in which the second one collides with it. */
+const HOLD_MS = 400;
+
 /**
  * Decisions about who is admin, taken by two transactions at the same moment: the first holds its decision open for
- * a while and the second starts meanwhile, so without locking both would read the same state and both would pass.
+ * a while and the second starts meanwhile (as soon as the first has decided), so without locking both would read the
+ * same state and both would pass. However late the second starts, the right outcome is the same.
  */
 describe.each(backends())('admin decisions under concurrent transactions [%s]', (backend) => {
   let db: TestDatabase;
@@ -34,18 +38,23 @@ describe.each(backends())('admin decisions under concurrent transactions [%s]', 
       em.create(User, { username: name, usernameKey: name, email: `${name}@example.com`, passwordHash: 'x', createdAt: new Date(), role: 'admin', usedBytes: 0 });
     }
     await em.flush();
-    const demote = (username: string, holdMs: number) =>
+    const demote = (username: string, decided?: () => void) =>
       orm.em.fork().transactional(async (tx: EntityManager) => {
         const user = await tx.findOneOrFail(User, { usernameKey: username });
         await keepAnActiveAdmin(tx, user);
         user.role = 'user';
         await tx.flush();
-        await sleep(holdMs);
+        if (decided) {
+          decided();
+          await sleep(HOLD_MS);
+        }
       });
 
-    const first = demote('alice', 400);
-    await sleep(100);
-    const second = demote('bruno', 0);
+    let firstDecided!: () => void;
+    const decided = new Promise<void>((resolve) => (firstDecided = resolve));
+    const first = demote('alice', firstDecided);
+    await decided;
+    const second = demote('bruno');
     const results = await Promise.allSettled([first, second]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
     expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LastAdminError);
@@ -53,17 +62,21 @@ describe.each(backends())('admin decisions under concurrent transactions [%s]', 
   });
 
   it('two first registrations on a new instance: exactly one becomes admin, and both accounts exist', async () => {
-    const register = (username: string, holdMs: number) =>
+    const register = (username: string, claimed?: () => void) =>
       new UsersService(orm.em.fork(), new FakeClock(), { defaultQuotaBytes: null } as AppConfig).create(
         { username, email: `${username}@example.com`, passwordHash: 'x' },
         async () => {
-          await sleep(holdMs);
+          if (!claimed) return;
+          claimed();
+          await sleep(HOLD_MS);
         },
       );
 
-    const first = register('early', 400);
-    await sleep(100);
-    const second = register('late', 0);
+    let firstClaimed!: () => void;
+    const claimed = new Promise<void>((resolve) => (firstClaimed = resolve));
+    const first = register('early', firstClaimed);
+    await claimed;
+    const second = register('late');
     const created = await Promise.all([first, second]);
     expect(created.map((user) => user.role)).toEqual(['admin', 'user']);
     expect(await orm.em.fork().count(User, { role: 'admin' })).toBe(1);

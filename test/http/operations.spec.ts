@@ -1,5 +1,4 @@
 import { MikroORM } from '@mikro-orm/core';
-import { existsSync, readdirSync } from 'node:fs';
 import { connect, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -7,6 +6,7 @@ import { Readiness } from '../../src/health/readiness';
 import { UPLOAD_RETRY_AFTER_SECONDS, UPLOADS_BUSY } from '../../src/photos/upload-slots.guard';
 import { spoolDirOf } from '../../src/photos/upload-spool';
 import { loggedInBrowser } from '../support/browser';
+import { untilFolderHolds } from '../support/folder-watch';
 import { jpeg } from '../support/images';
 import { slowUpload } from '../support/slow-upload';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -23,16 +23,6 @@ function rawConnection(port: number): Promise<{ socket: Socket; received: () => 
     socket.once('connect', () => resolve({ socket, received: () => data, closed }));
     socket.once('error', reject);
   });
-}
-
-/** Upload files being received right now (the app's temporary folder). */
-function spooling(t: TestApp): number {
-  const dir = spoolDirOf(t.config);
-  return existsSync(dir) ? readdirSync(dir).length : 0;
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 describe.each(backends())('operations [%s]', (backend) => {
@@ -105,7 +95,7 @@ describe.each(backends())('operations [%s]', (backend) => {
       const browser = await loggedInBrowser(url, 'busy');
       const photos = await Promise.all([1, 2, 3, 4].map(async (seed) => ({ name: `p${seed}.jpg`, data: await jpeg(800, 600, seed) })));
       const held = [slowUpload(url, browser, photos[0]), slowUpload(url, browser, photos[1])];
-      await until(() => spooling(t) === 2); // both are past the limit and streaming into their temporary files
+      await untilFolderHolds(spoolDirOf(t.config), 2); // both are past the limit and streaming into their temporary files
 
       // The third upload is refused while its client still holds back almost all of its body: nothing was spooled.
       const refused = slowUpload(url, browser, photos[2]);

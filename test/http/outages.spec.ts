@@ -9,6 +9,7 @@ import { spoolDirOf } from '../../src/photos/upload-spool';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { Browser, login, loggedInBrowser, STRONG_PASSWORD } from '../support/browser';
+import { untilFolderHolds } from '../support/folder-watch';
 import { jpeg } from '../support/images';
 import { PrivateMariaDb, startPrivateMariaDb } from '../support/private-mariadb';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -23,15 +24,6 @@ const DATABASE_DOWN = 'Photosphere cannot reach its database right now. Please t
 async function bigJpeg(size: number, seed: number): Promise<Buffer> {
   const image = await jpeg(1200, 900, seed);
   return Buffer.concat([image, Buffer.alloc(size - image.length, seed)]);
-}
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 // Outages need MySQL and Azurite: they run with the MySQL backend (in CI always; backends() fails CI without it).
@@ -50,11 +42,18 @@ withMysql('outages [mysql] (with Azurite)', () => {
       for await (const blob of storage.list(prefix)) keys.push(blob.key);
       return keys;
     };
-    const spooled = () => {
-      const dir = spoolDirOf(t.app.get(APP_CONFIG));
-      return existsSync(dir) ? readdirSync(dir) : [];
-    };
+    const spoolDir = () => spoolDirOf(t.app.get(APP_CONFIG));
+    const spooled = () => (existsSync(spoolDir()) ? readdirSync(spoolDir()) : []);
     const leftovers = async () => ({ rows: await em().count(Photo, { ownerId }), blobs: await blobsOf(`${ownerId}/`), spooled: spooled() });
+    /** Resolves when the app starts storing its next original: its row has been written (pending) just before. */
+    const storing = () =>
+      new Promise<void>((resolve) => {
+        const spy = jest.spyOn(storage, 'put').mockImplementationOnce((...args) => {
+          spy.mockRestore();
+          resolve();
+          return storage.put(...args);
+        });
+      });
 
     beforeAll(async () => {
       t = await createTestApp('mysql');
@@ -70,10 +69,11 @@ withMysql('outages [mysql] (with Azurite)', () => {
 
     it('Azurite stopped in the middle of a 20 MB upload: a clear error within 35 s, nothing stored, uploads work again once it is back', async () => {
       const big = await bigJpeg(20 * MB, 1);
+      const stored = storing();
       const response = upload(browser, [{ name: 'big.jpg', data: big }], { htmx: true }).then((res) => res);
       // The row is written (pending) just before the original starts streaming to storage: stop Azurite then.
-      const rows = await eventually(() => em().count(Photo, { ownerId }), (n) => n > 0, 30_000, 10);
-      expect(rows).toBe(1);
+      await stored;
+      expect(await em().count(Photo, { ownerId })).toBe(1);
       await t.azurite!.pause();
       const stoppedAt = Date.now();
       const res = await response;
@@ -124,19 +124,20 @@ withMysql('outages [mysql] (with Azurite)', () => {
     it('a client that disconnects while sending leaves no row, no blob and no temporary file', async () => {
       const big = await bigJpeg(20 * MB, 3);
       const req = await rawUpload(big, 8 * MB);
-      await eventually(async () => spooled().length, (n) => n > 0, 10_000, 10);
+      await untilFolderHolds(spoolDir(), 1);
       req.destroy();
-      const left = await eventually(leftovers, (l) => l.rows === 0 && l.blobs.length === 0 && l.spooled.length === 0, 10_000);
-      expect(left).toEqual({ rows: 0, blobs: [], spooled: [] });
+      await untilFolderHolds(spoolDir(), 0); // the app's last step with a file, after any row and blob are gone
+      expect(await leftovers()).toEqual({ rows: 0, blobs: [], spooled: [] });
     });
 
     it('a client that disconnects while the photo is being stored leaves no row, no blob and no temporary file', async () => {
       const big = await bigJpeg(20 * MB, 4);
+      const stored = storing();
       const req = await rawUpload(big, big.length);
-      await eventually(() => em().count(Photo, { ownerId }), (n) => n > 0, 30_000, 10);
+      await stored;
       req.destroy();
-      const left = await eventually(leftovers, (l) => l.rows === 0 && l.blobs.length === 0 && l.spooled.length === 0, 10_000);
-      expect(left).toEqual({ rows: 0, blobs: [], spooled: [] });
+      await untilFolderHolds(spoolDir(), 0); // the app's last step with a file, after any row and blob are gone
+      expect(await leftovers()).toEqual({ rows: 0, blobs: [], spooled: [] });
       // And the app carries on.
       expect((await upload(browser, [{ name: 'next.jpg', data: await jpeg(320, 240, 5) }], { htmx: true })).status).toBe(200);
     });
@@ -191,9 +192,8 @@ withMysql('outages [mysql] (with Azurite)', () => {
         const bound = answer.what === 'GET /healthz' ? 2000 : 10_000; // 2 s is the issue's bound; pages must simply not hang
         expect({ ...answer, inTime: answer.ms < bound }).toEqual({ ...answer, status: 503, friendly: true, inTime: true });
       }
-      // By itself: no restart, no action — the same app answers again once the database is back.
-      const healthy = await eventually(() => health(), (res) => res.status === 200, 30_000, 200);
-      expect(healthy.status).toBe(200);
+      // By itself: no restart, no action — the same app answers again as soon as the database is back.
+      expect((await health()).status).toBe(200);
       const recoveredIn = Date.now() - restartedAt;
       expect((await browser.get('/')).status).toBe(200); // the session, kept in the database, survived
       expect((await login(new Browser(t.app), 'patient', STRONG_PASSWORD)).status).toBe(303);

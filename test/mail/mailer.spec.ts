@@ -106,7 +106,7 @@ describe(Mailer.name, () => {
       sut.queue(message('three@example.com'));
       expect(smtp.messages).toHaveLength(2);
       await sut.onModuleDestroy();
-      await expect(smtp.waitFor((mail) => mail.to.includes('three@example.com'), 1000)).resolves.toBeDefined();
+      expect(smtp.messages.map((mail) => mail.to[0])).toContain('three@example.com');
     });
 
     it('when the SMTP server cannot be reached, queue neither throws nor leaks the body into the log', async () => {

@@ -1,4 +1,5 @@
-import { LockWaitTimeoutException, MikroORM } from '@mikro-orm/core';
+import { MikroORM } from '@mikro-orm/core';
+import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { connect, createServer, Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { Photo } from '../../src/photos/photo.entity';
 import { AppProcess, builtApp, runCli, startAppProcess } from '../support/app-process';
 import { Azurite, startAzurite } from '../support/azurite';
 import { Browser, loggedInBrowser, login } from '../support/browser';
+import { untilFolderHolds } from '../support/folder-watch';
 import { jpeg } from '../support/images';
 import { slowUpload } from '../support/slow-upload';
 import { backends, createTestDatabase, TestDatabase } from '../support/test-database';
@@ -27,13 +29,7 @@ function connectionRefused(port: number): Promise<boolean> {
   });
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const logged = (msg: string) => (line: Record<string, unknown>) => (line.message as { msg?: string })?.msg === msg;
 
 describe.each(backends())('restarts: the built app as a process [%s]', (backend) => {
   let build: string;
@@ -42,17 +38,8 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
   let env: Record<string, string>;
   let app: AppProcess | undefined;
   let orm: MikroORM | undefined;
-  /** Pending photo rows, read beside the app; SQLite may be locked by the app's own write for a moment, so retry. */
-  const pendingRows = async (): Promise<number> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await orm!.em.fork().count(Photo, { status: 'pending' });
-      } catch (error) {
-        if (!(error instanceof LockWaitTimeoutException) || attempt === 50) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
-  };
+  /** Pending photo rows, read beside the app — only while it is dead or idle, so never against its own writes. */
+  const pendingRows = () => orm!.em.fork().count(Photo, { status: 'pending' });
   const spoolDir = () => join(db.dataDir, 'tmp', 'uploads', INSTANCE_ID);
   const spooling = () => (existsSync(spoolDir()) ? readdirSync(spoolDir()).length : 0);
 
@@ -88,22 +75,29 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
     const uploads = photos.map((photo) => slowUpload(app!.url, browser, photo));
     // And one whose client stalls for good: the grace period must not wait for it.
     const stalled = slowUpload(app.url, browser, { name: 'stalled.jpg', data: await jpeg(1600, 1200, 99) });
-    await until(() => spooling() === 11); // all eleven are being received
+    await untilFolderHolds(spoolDir(), 11); // all eleven are being received
 
-    // A readiness probe already on its way (its connection open, headers not finished) when the signal arrives.
+    // A readiness probe already on its way (its connection open, headers not finished) when the signal arrives. The
+    // unfinished request follows a complete one in the same packet, so once that one is answered the app has read
+    // the start of the probe's request too.
     const probe = connect(app.port, '127.0.0.1');
-    let probeAnswer = '';
-    probe.on('data', (chunk) => (probeAnswer += chunk));
-    await new Promise((resolve) => probe.once('connect', resolve));
-    probe.write('GET /healthz/ready HTTP/1.1\r\nHost: localhost\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    let received = '';
+    probe.on('data', (chunk) => (received += chunk));
+    const probeClosed = once(probe, 'close');
+    await once(probe, 'connect');
+    const firstAnswered = new Promise<void>((resolve) => probe.on('data', () => received.includes('{"status":"ok"}') && resolve()));
+    probe.write('GET /healthz/live HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz/ready HTTP/1.1\r\nHost: localhost\r\n');
+    await firstAnswered;
+    const firstAnswer = received;
 
     const signalled = Date.now();
     app.child.kill('SIGTERM');
-    await until(() => connectionRefused(app!.port), 2000);
+    await app.waitForLog(logged('Shutting down: no new connections; waiting for requests in flight'));
+    expect(await connectionRefused(app.port)).toBe(true);
     const refusedAfterMs = Date.now() - signalled;
     probe.write('\r\n');
-    await until(() => probeAnswer.includes('}'), 2000);
+    await probeClosed; // answered with Connection: close
+    const probeAnswer = received.slice(firstAnswer.length);
     expect(probeAnswer).toMatch(/^HTTP\/1\.1 503 /);
     expect(probeAnswer).toContain('{"status":"shutting-down"}');
     expect(refusedAfterMs).toBeLessThan(2000);
@@ -128,24 +122,27 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
 
   it('after kill -9 mid-upload, the next start removes what was left, and a second check finds nothing', async () => {
     app = await startAppProcess(build, { ...env, STORAGE_CHECK_ON_START: 'true' });
+    await app.waitForLog(logged('Storage check finished')); // from here on only uploads talk to storage
     const browser = await loggedInBrowser(app.url, 'crashy');
     expect((await upload(browser, [{ name: 'kept.jpg', data: await jpeg(800, 600, 100) }])).status).toBe(303);
 
-    // Storage stops answering (connections accepted, never served), so the next upload hangs after writing its row.
+    // Storage stops answering (connections accepted, never served), so the next upload hangs after writing its row:
+    // the app writes the pending row first, then connects to storage to store the original. Killed at that moment.
     orm = await MikroORM.init(databaseOptions(loadConfig({ ...env })));
     const blackhole = await swallowConnections(azurite);
     try {
       void upload(browser, [{ name: 'doomed.jpg', data: await jpeg(800, 600, 101) }]).catch(() => undefined);
-      await until(async () => (await pendingRows()) === 1);
+      await blackhole.connected;
       app.child.kill('SIGKILL');
       expect(await app.exited).toEqual({ code: null, signal: 'SIGKILL' });
     } finally {
       await blackhole.close();
     }
+    expect(await pendingRows()).toBe(1);
     expect(spooling()).toBe(1); // the dead upload's temporary file
 
     app = await startAppProcess(build, { ...env, STORAGE_CHECK_ON_START: 'true' });
-    const report = await app.waitForLog((line) => (line.message as { msg?: string })?.msg === 'Storage check finished');
+    const report = await app.waitForLog(logged('Storage check finished'));
     expect(report.message).toMatchObject({ stalePending: 1, orphanBlobs: 0, missingBlobs: 0 });
     expect(await pendingRows()).toBe(0);
     expect(spooling()).toBe(0);
@@ -165,9 +162,9 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
 
 /**
  * Stops Azurite and listens on its port instead, accepting connections and never answering: storage that hangs.
- * `close` puts Azurite back.
+ * `connected` resolves when the first connection arrives; `close` puts Azurite back.
  */
-async function swallowConnections(azurite: Azurite): Promise<{ close(): Promise<void> }> {
+async function swallowConnections(azurite: Azurite): Promise<{ connected: Promise<void>; close(): Promise<void> }> {
   const port = Number(new URL(azurite.blobEndpoint).port);
   await azurite.pause();
   const sockets = new Set<Socket>();
@@ -175,8 +172,10 @@ async function swallowConnections(azurite: Azurite): Promise<{ close(): Promise<
     sockets.add(socket);
     socket.on('error', () => undefined);
   });
+  const connected = once(server, 'connection').then(() => undefined);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
+    connected,
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -64,8 +64,11 @@ export interface AppProcess {
   child: ChildProcess;
   /** The JSON log lines written so far. */
   logs(): Array<Record<string, unknown>>;
-  /** Resolves with the first log line (already written or still to come) that matches. */
-  waitForLog(matches: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /**
+   * Resolves with the first log line (already written or still to come) that matches; rejects, with the whole log, if
+   * the process ends without writing one.
+   */
+  waitForLog(matches: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   /** Resolves with the exit code (null when killed by a signal) and the signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, and SIGKILL if still running after `graceMs`. */
@@ -74,7 +77,7 @@ export interface AppProcess {
 
 /**
  * `node dist/src/main.js` as an operator runs it: its own process, port and environment (nothing inherited but
- * PATH), its working directory in DATA_DIR so no project .env leaks in. Resolves once /healthz/live answers.
+ * PATH), its working directory in DATA_DIR so no project .env leaks in. Resolves once it logs that it is listening.
  */
 export async function startAppProcess(build: string, env: Record<string, string>, port?: number): Promise<AppProcess> {
   port ??= await freePort();
@@ -105,37 +108,35 @@ export async function startAppProcess(build: string, env: Record<string, string>
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let running = true;
   void exited.then(() => (running = false));
+  /** All of its output has been read: no log line can come any more. */
+  const ended = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const log = () => lines.map((l) => JSON.stringify(l)).join('\n');
 
+  const waitForLog = (matches: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const found = lines.find(matches);
+        if (!found) return;
+        listeners.delete(check);
+        resolve(found);
+      };
+      listeners.add(check);
+      check();
+      void ended.then(() => {
+        listeners.delete(check);
+        reject(new Error(`The app ended without such a log line:\n${stderr}\n${log()}`));
+      });
+    });
+
+  await waitForLog((line) => typeof line.message === 'string' && line.message.startsWith('Listening on '));
   const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 60_000; ; ) {
-    if (!running) throw new Error(`The app exited before it was ready:\n${stderr}\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
-    if (Date.now() > deadline) throw new Error(`The app did not answer within 60 s:\n${stderr}`);
-    const live = await fetch(`${url}/healthz/live`).catch(() => undefined);
-    if (live?.ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 
   return {
     url,
     port,
     child,
     logs: () => lines,
-    waitForLog: (matches, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const check = () => {
-          const found = lines.find(matches);
-          if (!found) return false;
-          listeners.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-          return true;
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`No such log line within ${timeoutMs} ms; the log was:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`));
-        }, timeoutMs);
-        if (!check()) listeners.add(check);
-      }),
+    waitForLog,
     exited,
     async stop(graceMs = 30_000) {
       if (!running) return;

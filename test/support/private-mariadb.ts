@@ -4,7 +4,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createConnection } from 'mysql2/promise';
 
 const MARIADBD = '/usr/sbin/mariadbd';
 
@@ -31,20 +30,27 @@ export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
   const args = [
     '--no-defaults', `--datadir=${dataDir}`, `--socket=${join(dir, 'mariadb.sock')}`, `--pid-file=${join(dir, 'mariadb.pid')}`,
     `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', '--skip-grant-tables', '--skip-log-bin',
-    '--innodb-buffer-pool-size=32M', `--log-error=${join(dir, 'error.log')}`,
+    '--innodb-buffer-pool-size=32M',
   ];
   let server: ChildProcess | undefined;
 
   const start = async () => {
     if (server) return;
-    const child = spawn(MARIADBD, args, { stdio: 'ignore' });
+    // Without --log-error the server logs to stderr, where it says when it accepts connections.
+    const child = spawn(MARIADBD, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     server = child;
     // Should the test process end without destroy() (a crash, a kill), the server must not outlive it.
     const orphaned = () => child.kill('SIGKILL');
     process.once('exit', orphaned);
     child.once('exit', () => process.off('exit', orphaned));
-    const exited = new Promise<never>((_, reject) => server!.once('exit', (code) => reject(new Error(`mariadbd exited with ${code}; see ${dir}/error.log`))));
-    await Promise.race([answers(port), exited]);
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        log += chunk.toString('utf8');
+        if (log.includes('ready for connections')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`mariadbd exited with ${code}:\n${log}`)));
+    });
   };
   const stop = async () => {
     const running = server;
@@ -66,19 +72,6 @@ export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-async function answers(port: number): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const connection = await createConnection({ host: '127.0.0.1', port, user: 'root' });
-      await connection.end();
-      return;
-    } catch (error) {
-      if (attempt > 300) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 function freePort(): Promise<number> {

@@ -22,8 +22,8 @@ export interface TestSmtpServer {
   url: string;
   /** Every message received so far, in order; a message is listed before the client hears it was accepted. */
   messages: ReceivedMail[];
-  /** The first message (already received or still to come) that matches, or a rejection after `timeoutMs`. */
-  waitFor(predicate: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** The first message (already received or still to come) that matches. */
+  waitFor(predicate: (mail: ReceivedMail) => boolean): Promise<ReceivedMail>;
   stop(): Promise<void>;
 }
 
@@ -67,25 +67,16 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
   return {
     url: `smtp://user:pass@127.0.0.1:${port}`,
     messages,
-    waitFor(predicate, timeoutMs = 5000) {
-      return new Promise<ReceivedMail>((resolve, reject) => {
+    waitFor(predicate) {
+      return new Promise<ReceivedMail>((resolve) => {
         const check = () => {
           const found = messages.find(predicate);
-          if (!found) return false;
-          finish();
+          if (!found) return;
+          waiters.delete(check);
           resolve(found);
-          return true;
         };
-        const timer = setTimeout(() => {
-          finish();
-          reject(new Error(`No matching email arrived within ${timeoutMs} ms (${messages.length} received).`));
-        }, timeoutMs);
-        const wake = () => void check();
-        const finish = () => {
-          clearTimeout(timer);
-          waiters.delete(wake);
-        };
-        if (!check()) waiters.add(wake);
+        waiters.add(check);
+        check();
       });
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
