@@ -63,6 +63,7 @@ describe.each(backends())('/account [%s]', (backend) => {
     expect(page(taken)).toContain('An account with this email already exists.');
 
     await new Browser(t.app).submit('/forgot-password', { email: 'renamer@example.com' }, { from: '/forgot-password' });
+    await t.app.get(Mailer).idle(); // the link is issued after the answer
     const renamerId = (await user('renamer'))!.id;
     expect(await em().count(PasswordReset, { userId: renamerId })).toBe(1);
     const saved = await browser.submit('/account/profile', { username: 'Renamed', email: 'New@Example.com', currentPassword: STRONG_PASSWORD }, { from: '/account' });
