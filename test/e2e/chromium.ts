@@ -78,6 +78,21 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   return violations;
 }
 
+/**
+ * What axe-core's colour-contrast rule says about the element at `selector`: 'passes', 'violations' or 'incomplete'
+ * (axe could not tell), or 'not checked' when the rule did not look at it (e.g. it is not visible).
+ */
+export async function contrastOf(page: Page, selector: string): Promise<string> {
+  await page.evaluate(AXE);
+  return page.evaluate(async (target) => {
+    type Outcome = { nodes: unknown[] }[];
+    const axe = (window as unknown as { axe: { run(context: string, options: object): Promise<Record<'passes' | 'violations' | 'incomplete', Outcome>> } }).axe;
+    const result = await axe.run(target, { runOnly: { type: 'rule', values: ['color-contrast'] } });
+    const outcomes = (['violations', 'incomplete', 'passes'] as const).filter((outcome) => result[outcome].some((rule) => rule.nodes.length > 0));
+    return outcomes[0] ?? 'not checked';
+  }, selector);
+}
+
 /** A screenshot of the page at desktop and phone size, into the screenshots folder. */
 export async function screenshots(page: Page, name: string): Promise<void> {
   const size = page.viewportSize() ?? DESKTOP;
