@@ -13,6 +13,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const HOLD_MS = 400;
 
 /**
+ * For the first transaction, at the point where it has decided: `decided` tells the test (which then starts the
+ * second one), and `holdOpen` keeps the transaction open for HOLD_MS.
+ */
+function firstDecision() {
+  let decide!: () => void;
+  const decided = new Promise<void>((resolve) => (decide = resolve));
+  const holdOpen = async () => {
+    decide();
+    await sleep(HOLD_MS);
+  };
+  return { decided, holdOpen };
+}
+
+/**
  * Decisions about who is admin, taken by two transactions at the same moment: the first holds its decision open for
  * a while and the second starts meanwhile (as soon as the first has decided), so without locking both would read the
  * same state and both would pass. However late the second starts, the right outcome is the same.
@@ -38,21 +52,17 @@ describe.each(backends())('admin decisions under concurrent transactions [%s]', 
       em.create(User, { username: name, usernameKey: name, email: `${name}@example.com`, passwordHash: 'x', createdAt: new Date(), role: 'admin', usedBytes: 0 });
     }
     await em.flush();
-    const demote = (username: string, decided?: () => void) =>
+    const demote = (username: string, holdOpen?: () => Promise<void>) =>
       orm.em.fork().transactional(async (tx: EntityManager) => {
         const user = await tx.findOneOrFail(User, { usernameKey: username });
         await keepAnActiveAdmin(tx, user);
         user.role = 'user';
         await tx.flush();
-        if (decided) {
-          decided();
-          await sleep(HOLD_MS);
-        }
+        await holdOpen?.();
       });
 
-    let firstDecided!: () => void;
-    const decided = new Promise<void>((resolve) => (firstDecided = resolve));
-    const first = demote('alice', firstDecided);
+    const { decided, holdOpen } = firstDecision();
+    const first = demote('alice', holdOpen);
     await decided;
     const second = demote('bruno');
     const results = await Promise.allSettled([first, second]);
@@ -62,20 +72,15 @@ describe.each(backends())('admin decisions under concurrent transactions [%s]', 
   });
 
   it('two first registrations on a new instance: exactly one becomes admin, and both accounts exist', async () => {
-    const register = (username: string, claimed?: () => void) =>
+    const register = (username: string, holdOpen?: () => Promise<void>) =>
       new UsersService(orm.em.fork(), new FakeClock(), { defaultQuotaBytes: null } as AppConfig).create(
         { username, email: `${username}@example.com`, passwordHash: 'x' },
-        async () => {
-          if (!claimed) return;
-          claimed();
-          await sleep(HOLD_MS);
-        },
+        holdOpen,
       );
 
-    let firstClaimed!: () => void;
-    const claimed = new Promise<void>((resolve) => (firstClaimed = resolve));
-    const first = register('early', firstClaimed);
-    await claimed;
+    const { decided, holdOpen } = firstDecision();
+    const first = register('early', holdOpen);
+    await decided;
     const second = register('late');
     const created = await Promise.all([first, second]);
     expect(created.map((user) => user.role)).toEqual(['admin', 'user']);
