@@ -1,12 +1,21 @@
 import { MikroORM } from '@mikro-orm/core';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
+import { PhotoUploadService } from '../../src/photos/photo-upload.service';
 import { Session } from '../../src/sessions/session.entity';
-import { Browser, loggedInBrowser } from '../support/browser';
+import { Browser, login, loggedInBrowser, STRONG_PASSWORD } from '../support/browser';
+import { jpeg } from '../support/images';
+import { slowUpload } from '../support/slow-upload';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const NEW_PASSWORD = 'Rainy Night!73';
+const newPassword = { currentPassword: STRONG_PASSWORD, password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD };
+
+/** The session id inside a signed session cookie (`photosphere=s:<sid>.<signature>`). */
+const sidOf = (cookie: string) => /^s:([^.]+)\./.exec(decodeURIComponent(cookie.split('=')[1]))![1];
 
 describe.each(backends())('sessions [%s]', (backend) => {
   let t: TestApp;
@@ -67,6 +76,58 @@ describe.each(backends())('sessions [%s]', (backend) => {
     }
     t.clock.advance(21 * MINUTE);
     expect((await browser.get('/')).status).toBe(302);
+  });
+});
+
+describe.each(backends())('a session ended on the server stays ended [%s]', (backend) => {
+  let t: TestApp;
+  let url: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(backend);
+    await t.app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Resolves when the next upload reaches its handler: its request has loaded the session and now reads the body. */
+  function nextUploadStarted(): Promise<void> {
+    const uploads = t.app.get(PhotoUploadService);
+    const upload = uploads.upload.bind(uploads);
+    return new Promise((resolve) => {
+      jest.spyOn(uploads, 'upload').mockImplementationOnce((...args) => {
+        resolve();
+        return upload(...args);
+      });
+    });
+  }
+
+  const enders: Array<[string, (uploader: Browser, otherDevice: Browser) => Promise<{ status: number }>]> = [
+    ['"Sign out everywhere"', (uploader) => uploader.submit('/account/sign-out-everywhere', {}, { from: '/account' })],
+    ['a password change on another device', (_, otherDevice) => otherDevice.submit('/account/password', newPassword, { from: '/account' })],
+  ];
+
+  it.each(enders)('after %s, an upload that was in flight finishes without bringing its session back', async (_, end) => {
+    const username = `slow${Math.random().toString(36).slice(2, 8)}`;
+    const uploader = await loggedInBrowser(url, username);
+    const otherDevice = new Browser(url);
+    expect((await login(otherDevice, username)).status).toBe(303);
+    const uploaderCookie = uploader.sessionCookie()!;
+
+    const started = nextUploadStarted();
+    const upload = slowUpload(url, uploader, { name: 'slow.jpg', data: await jpeg(800, 600, 5) }, { firstBytes: 512 });
+    await started;
+    expect((await end(uploader, otherDevice)).status).toBe(303);
+    await upload.finish();
+    expect((await upload.response).status).toBe(303);
+
+    expect(await t.app.get(MikroORM).em.fork().count(Session, { sid: sidOf(uploaderCookie) })).toBe(0);
+    const replay = await request(url).get('/').set('Cookie', uploaderCookie).redirects(0);
+    expect(replay.status).toBe(302);
+    expect(replay.headers.location).toBe('/login');
   });
 });
 
