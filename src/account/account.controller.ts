@@ -1,11 +1,11 @@
 import { Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { promisify } from 'node:util';
 import { toSessionUser } from '../auth/auth.service';
 import { flash } from '../common/flash/flash';
 import { field } from '../common/http/form-fields';
 import { HOUR, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { StorageQuota } from '../photos/storage-quota.service';
+import { regenerateSession } from '../sessions/regenerate-session';
 import { LastAdminError } from '../users/last-admin';
 import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service';
 
@@ -51,7 +51,7 @@ export class AccountController {
       const status = result.wrongPassword ? HttpStatus.FORBIDDEN : HttpStatus.UNPROCESSABLE_ENTITY;
       return res.status(status).render('pages/account/account', await this.model(req, { password: { errors: result.errors } }));
     }
-    await promisify(req.login.bind(req))(toSessionUser(await this.accounts.account(req.user!.id)));
+    await regenerateSession(req, toSessionUser(await this.accounts.account(req.user!.id)));
     flash(req, 'success', PASSWORD_CHANGED);
     res.redirect(303, '/account');
   }
@@ -80,7 +80,7 @@ export class AccountController {
 
   /** A new, logged-out session that only carries the message to the login page. */
   private async startAfresh(req: Request, message: string) {
-    await promisify(req.session.regenerate.bind(req.session))();
+    await regenerateSession(req);
     flash(req, 'success', message);
   }
 

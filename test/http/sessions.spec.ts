@@ -77,6 +77,17 @@ describe.each(backends())('sessions [%s]', (backend) => {
     t.clock.advance(21 * MINUTE);
     expect((await browser.get('/')).status).toBe(302);
   });
+
+  it('still logs out 12 hours after login when the password was changed in between', async () => {
+    const browser = await loggedInBrowser(t.app, 'rotator');
+    for (let elapsed = 0; elapsed < 12 * HOUR - 20 * MINUTE; elapsed += 20 * MINUTE) {
+      t.clock.advance(20 * MINUTE);
+      if (elapsed === 6 * HOUR) expect((await browser.submit('/account/password', newPassword, { from: '/account' })).status).toBe(303);
+      expect((await browser.get('/')).status).toBe(200);
+    }
+    t.clock.advance(21 * MINUTE);
+    expect((await browser.get('/')).status).toBe(302);
+  });
 });
 
 describe.each(backends())('a session ended on the server stays ended [%s]', (backend) => {
