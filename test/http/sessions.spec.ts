@@ -28,13 +28,13 @@ describe.each(backends())('sessions [%s]', (backend) => {
     await t?.close();
   });
 
-  it('sets an HttpOnly, SameSite=Lax cookie for the whole site', async () => {
-    const res = await new Browser(t.app).get('/login');
-    const cookie = res.headers['set-cookie']![0];
-    const attributes = cookie.split(';').map((a: string) => a.trim().toLowerCase());
-    expect(cookie).toMatch(/^photosphere=/);
-    expect(attributes).toEqual(expect.arrayContaining(['httponly', 'samesite=lax', 'path=/']));
-    expect(attributes.some((a: string) => a.startsWith('domain='))).toBe(false);
+  it('sets HttpOnly, SameSite=Lax cookies for the whole site: the session, the CSRF token and messages', async () => {
+    const cookies = await siteCookies(t.app, {});
+    expect(Object.keys(cookies).sort()).toEqual(['photosphere', 'photosphere-csrf', 'photosphere-flash']);
+    for (const [name, attributes] of Object.entries(cookies)) {
+      expect({ name, attributes }).toEqual({ name, attributes: expect.arrayContaining(['httponly', 'samesite=lax', 'path=/']) });
+      expect({ name, domain: attributes.some((a) => a.startsWith('domain=')) }).toEqual({ name, domain: false });
+    }
   });
 
   it('keeps sessions in the database, with the user id and never a password', async () => {
@@ -155,14 +155,36 @@ describe('sessions in production', () => {
     await t?.close();
   });
 
-  it('uses a __Host- cookie that is Secure, HttpOnly, SameSite=Lax, Path=/ and has no Domain', async () => {
-    const res = await request(t.app.getHttpServer()).get('/login').set('X-Forwarded-Proto', 'https');
-    const cookie: string = res.headers['set-cookie']![0];
-    const [nameValue, ...rest] = cookie.split(';').map((a) => a.trim());
-    const attributes = rest.map((a) => a.toLowerCase());
-    expect(nameValue).toMatch(/^__Host-photosphere=/);
-    expect(attributes).toEqual(expect.arrayContaining(['secure', 'httponly', 'samesite=lax', 'path=/']));
-    expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
-    expect(nameValue.length).toBeLessThan(4096);
+  it('uses __Host- cookies that are Secure, HttpOnly, SameSite=Lax, Path=/ and have no Domain', async () => {
+    const cookies = await siteCookies(t.app, { 'X-Forwarded-Proto': 'https' });
+    expect(Object.keys(cookies).sort()).toEqual(['__Host-photosphere', '__Host-photosphere-csrf', '__Host-photosphere-flash']);
+    for (const [name, attributes] of Object.entries(cookies)) {
+      expect({ name, attributes }).toEqual({ name, attributes: expect.arrayContaining(['secure', 'httponly', 'samesite=lax', 'path=/']) });
+      expect({ name, domain: attributes.some((a) => a.startsWith('domain=')) }).toEqual({ name, domain: false });
+    }
   });
 });
+
+/**
+ * Every cookie the site sets, by name, with its attributes (lower case): the CSRF cookie of a visitor's first form
+ * page, the message cookie after registering, and the session cookie once there is something to remember (here a
+ * reset token taken out of the URL).
+ */
+async function siteCookies(app: TestApp['app'], headers: Record<string, string>): Promise<Record<string, string[]>> {
+  const server = request(app.getHttpServer());
+  const setCookies = (res: request.Response) => ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const form = await server.get('/register').set(headers);
+  const csrfCookie = setCookies(form)[0].split(';')[0];
+  const token = /<meta name="csrf-token" content="([^"]+)">/.exec(form.text)![1];
+  const registered = await server.post('/register').set(headers).set('Cookie', csrfCookie).type('form')
+    .send({ _csrf: token, username: `c${Date.now()}`, email: `c${Date.now()}@example.com`, password: STRONG_PASSWORD });
+  expect(registered.status).toBe(303);
+  const resetLink = await server.get(`/reset-password/${'x'.repeat(43)}`).set(headers);
+  const cookies: Record<string, string[]> = {};
+  for (const cookie of [...setCookies(form), ...setCookies(registered), ...setCookies(resetLink)]) {
+    const [nameValue, ...attributes] = cookie.split(';').map((a) => a.trim());
+    expect(nameValue.length).toBeLessThan(4096);
+    cookies[nameValue.split('=')[0]] = attributes.map((a) => a.toLowerCase());
+  }
+  return cookies;
+}
