@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { CsrfTokens } from './common/csrf/csrf-tokens';
 import { useFlashCookie } from './common/flash/flash';
 import { varyOnHtmx } from './common/htmx/htmx';
+import { noStoreWhenLoggedIn } from './common/http/browser-cache';
 import { requestLogger } from './common/http/request-logger';
 import { securityHeaders } from './common/http/security-headers';
 import { PROJECT_ROOT } from './common/project-root';
@@ -45,6 +46,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   useFlashCookie(app, siteCookie(config, 'photosphere-flash'));
   app.use(sessionMiddleware(config, app.get(DatabaseSessionStore)));
   app.use(passport.session());
+  app.use(noStoreWhenLoggedIn);
   app.use(viewLocals(app.get(CsrfTokens)));
   configureViews(app);
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
