@@ -5,6 +5,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BackgroundModule } from './common/background/background.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
+import { CsrfTokens } from './common/csrf/csrf-tokens';
 import { AuthenticatedGuard } from './common/http/authenticated.guard';
 import { HtmlExceptionFilter } from './common/http/html-exception.filter';
 import { RolesGuard } from './common/http/roles.guard';
@@ -26,6 +27,7 @@ const features = [SessionsModule, UsersModule, AuthModule, PhotosModule, HealthM
 /** Cross-cutting rules, in the order they run: login required unless @Public(), CSRF on state changes, @Roles(…) (else 404). */
 const globalProviders = [
   { provide: CLOCK, useValue: systemClock },
+  CsrfTokens,
   { provide: APP_GUARD, useClass: AuthenticatedGuard },
   { provide: APP_GUARD, useClass: CsrfGuard },
   { provide: APP_GUARD, useClass: RolesGuard },

@@ -1,10 +1,14 @@
 import { MikroORM, RequestContext } from '@mikro-orm/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
 import express from 'express';
 import passport from 'passport';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { CsrfTokens } from './common/csrf/csrf-tokens';
+import { useFlashCookie } from './common/flash/flash';
 import { varyOnHtmx } from './common/htmx/htmx';
+import { noStoreWhenLoggedIn } from './common/http/browser-cache';
 import { requestLogger } from './common/http/request-logger';
 import { securityHeaders } from './common/http/security-headers';
 import { PROJECT_ROOT } from './common/project-root';
@@ -13,6 +17,7 @@ import { viewLocals } from './common/views/view-locals';
 import { AppConfig } from './config/app-config';
 import { configureHttpServer } from './server/http-server';
 import { DatabaseSessionStore } from './sessions/database-session.store';
+import { siteCookie } from './sessions/session-cookie';
 import { sessionMiddleware } from './sessions/session.middleware';
 
 /** Bootstrap, Bootstrap Icons and htmx are served from node_modules: no CDN, works offline and under the CSP. */
@@ -36,9 +41,13 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   // One MikroORM context per request, opened before the session store and passport touch the database.
   const orm = app.get(MikroORM);
   app.use((_req: express.Request, _res: express.Response, next: express.NextFunction) => RequestContext.create(orm.em, next));
+  // Signed cookies (same secret as the session's) for what a visitor without a login needs: CSRF token, messages.
+  app.use(cookieParser(config.sessionSecret));
+  useFlashCookie(app, siteCookie(config, 'photosphere-flash'));
   app.use(sessionMiddleware(config, app.get(DatabaseSessionStore)));
   app.use(passport.session());
-  app.use(viewLocals);
+  app.use(noStoreWhenLoggedIn);
+  app.use(viewLocals(app.get(CsrfTokens)));
   configureViews(app);
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
   configureHttpServer(app.getHttpServer(), config.server);

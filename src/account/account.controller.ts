@@ -1,11 +1,12 @@
 import { Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { promisify } from 'node:util';
 import { toSessionUser } from '../auth/auth.service';
 import { flash } from '../common/flash/flash';
+import { clearBrowserCache } from '../common/http/browser-cache';
 import { field } from '../common/http/form-fields';
 import { HOUR, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { StorageQuota } from '../photos/storage-quota.service';
+import { regenerateSession } from '../sessions/regenerate-session';
 import { LastAdminError } from '../users/last-admin';
 import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service';
 
@@ -51,7 +52,7 @@ export class AccountController {
       const status = result.wrongPassword ? HttpStatus.FORBIDDEN : HttpStatus.UNPROCESSABLE_ENTITY;
       return res.status(status).render('pages/account/account', await this.model(req, { password: { errors: result.errors } }));
     }
-    await promisify(req.login.bind(req))(toSessionUser(await this.accounts.account(req.user!.id)));
+    await regenerateSession(req, toSessionUser(await this.accounts.account(req.user!.id)));
     flash(req, 'success', PASSWORD_CHANGED);
     res.redirect(303, '/account');
   }
@@ -59,7 +60,7 @@ export class AccountController {
   @Post('sign-out-everywhere')
   async signOutEverywhere(@Req() req: Request, @Res() res: Response) {
     await this.accounts.signOutEverywhere(req.user!.id);
-    await this.startAfresh(req, SIGNED_OUT_EVERYWHERE);
+    await this.startAfresh(req, res, SIGNED_OUT_EVERYWHERE);
     res.redirect(303, '/login');
   }
 
@@ -74,14 +75,15 @@ export class AccountController {
       if (!(error instanceof LastAdminError)) throw error;
       return res.status(HttpStatus.CONFLICT).render('pages/account/account', await this.model(req, { deletion: { errors: { currentPassword: [error.message] } } }));
     }
-    await this.startAfresh(req, ACCOUNT_DELETED);
+    await this.startAfresh(req, res, ACCOUNT_DELETED);
     res.redirect(303, '/login');
   }
 
-  /** A new, logged-out session that only carries the message to the login page. */
-  private async startAfresh(req: Request, message: string) {
-    await promisify(req.session.regenerate.bind(req.session))();
+  /** Logged out here too: a new, logged-out session, the message for the login page, and the browser's cache cleared. */
+  private async startAfresh(req: Request, res: Response, message: string) {
+    await regenerateSession(req);
     flash(req, 'success', message);
+    clearBrowserCache(res);
   }
 
   private async model(req: Request, forms: Record<string, unknown>) {

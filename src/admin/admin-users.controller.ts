@@ -1,11 +1,11 @@
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { promisify } from 'node:util';
 import { flash } from '../common/flash/flash';
 import { wantsFragment } from '../common/htmx/htmx';
 import { field } from '../common/http/form-fields';
 import { Roles } from '../common/http/roles.decorator';
 import { humanSize } from '../photos/photo.view';
+import { regenerateSession } from '../sessions/regenerate-session';
 import { LastAdminError } from '../users/last-admin';
 import { AdminUsersService, ConfirmationMismatchError } from './admin-users.service';
 import { parseQuotaMb, userRow } from './admin.view';
@@ -87,7 +87,7 @@ export class AdminUsersController {
       const user = await this.users.delete(id, field(req.body, 'confirmUsername'));
       const self = user.id === req.user!.id;
       // Their sessions have ended; this request must not save this one again under the deleted account.
-      if (self) await promisify(req.session.regenerate.bind(req.session))();
+      if (self) await regenerateSession(req);
       flash(req, 'success', `${user.username} and all their photos have been deleted.`);
       res.redirect(303, self ? '/login' : '/admin/users');
     } catch (error) {
@@ -111,7 +111,7 @@ export class AdminUsersController {
       outcome = { error: error.message };
     }
     const leave = typeof outcome === 'string' && selfDestination !== undefined && id === req.user!.id;
-    if (leave && selfDestination === '/login') await promisify(req.session.regenerate.bind(req.session))();
+    if (leave && selfDestination === '/login') await regenerateSession(req);
     if (typeof outcome === 'string') flash(req, 'success', outcome);
     else flash(req, 'danger', outcome.error);
     res.redirect(303, leave ? selfDestination! : `/admin/users/${id}`);

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nest
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { flash } from '../common/flash/flash';
+import { clearBrowserCache } from '../common/http/browser-cache';
 import { Public } from '../common/http/public.decorator';
 import { HOUR, MINUTE, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { localPath } from '../common/http/safe-redirect';
@@ -82,13 +83,14 @@ export class AuthController {
     res.redirect(303, '/login');
   }
 
-  /** Ends the session on the server, clears the cookie, and says so on the login page. */
+  /** Ends the session on the server, clears the cookie and the browser's cache, and says so on the login page. */
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response) {
     await promisify(req.logout.bind(req))();
     await promisify(req.session.destroy.bind(req.session))();
     const { maxAge: _, ...attributes } = this.sessionCookie.options;
     res.clearCookie(this.sessionCookie.name, attributes);
+    clearBrowserCache(res);
     res.redirect(303, '/login?logged_out');
   }
 }

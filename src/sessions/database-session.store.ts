@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { SessionData, Store } from 'express-session';
+import type { Request } from 'express';
+import { Session as RequestSession, SessionData, Store } from 'express-session';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Clock, CLOCK } from '../common/time/clock';
@@ -14,11 +15,17 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * express-session store in the app's own database, so sessions survive restarts and are shared by every instance.
  * A row expires after the idle timeout (pushed forward on activity) and never later than the absolute lifetime
  * counted from login; expired rows are invisible at once and pruned periodically.
+ *
+ * A session ended on the server stays ended: saving a session that was read from the database only updates its row,
+ * so a slow request (an upload) that finishes after "Sign out everywhere", a password change or a logout cannot write
+ * the deleted row back. Only a session express-session has just generated (new id) is inserted.
  */
 @Injectable()
 export class DatabaseSessionStore extends Store implements OnModuleDestroy {
   private readonly logger = new Logger(DatabaseSessionStore.name);
   private readonly pruneTimer: NodeJS.Timeout;
+  /** The session objects of requests whose session has a row (read from it, or inserted by this request). */
+  private readonly stored = new WeakSet<object>();
 
   constructor(
     private readonly orm: MikroORM,
@@ -38,14 +45,23 @@ export class DatabaseSessionStore extends Store implements OnModuleDestroy {
     });
   }
 
+  /** express-session builds a request's session from a row through here (and only through here). */
+  override createSession(req: Request, data: SessionData): RequestSession & SessionData {
+    const session = super.createSession(req, data);
+    this.stored.add(session);
+    return session;
+  }
+
   override set(sid: string, session: SessionData, callback?: Callback): void {
     this.run(callback, async () => {
-      await this.em().upsert(Session, {
-        sid,
-        data: JSON.stringify(session),
-        expiresAt: this.expiryOf(session),
-        userId: session.passport?.user ?? null,
-      });
+      const row = { data: JSON.stringify(session), expiresAt: this.expiryOf(session), userId: session.passport?.user ?? null };
+      if (this.stored.has(session)) {
+        // No row any more means the session was ended meanwhile: it stays ended.
+        await this.em().nativeUpdate(Session, { sid }, row);
+        return;
+      }
+      await this.em().insert(Session, { sid, ...row });
+      this.stored.add(session);
     });
   }
 

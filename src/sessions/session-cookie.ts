@@ -9,12 +9,17 @@ export interface SessionCookie {
 }
 
 /**
- * HttpOnly, SameSite=Lax, Path=/, no Domain; Secure in production, where the `__Host-` prefix also pins the cookie
- * to this host (plain HTTP cannot use the prefix). The lifetime is the idle timeout, renewed on every response.
+ * A cookie of this site: HttpOnly, SameSite=Lax, Path=/, no Domain; Secure in production, where the `__Host-` prefix
+ * also pins the cookie to this host (plain HTTP cannot use the prefix).
  */
-export function sessionCookie(config: Pick<AppConfig, 'secureCookies' | 'sessionIdleMs'>): SessionCookie {
+export function siteCookie(config: Pick<AppConfig, 'secureCookies'>, name: string, options: CookieOptions = {}): SessionCookie {
   return {
-    name: config.secureCookies ? '__Host-photosphere' : 'photosphere',
-    options: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/', maxAge: config.sessionIdleMs },
+    name: config.secureCookies ? `__Host-${name}` : name,
+    options: { httpOnly: true, sameSite: 'lax', secure: config.secureCookies, path: '/', ...options },
   };
+}
+
+/** The session's cookie. Its lifetime is the idle timeout, renewed on every response. */
+export function sessionCookie(config: Pick<AppConfig, 'secureCookies' | 'sessionIdleMs'>): SessionCookie {
+  return siteCookie(config, 'photosphere', { maxAge: config.sessionIdleMs });
 }

@@ -1,7 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Photo } from '../../src/photos/photo.entity';
 import { User } from '../../src/users/user.entity';
-import { Browser, loggedInBrowser, STRONG_PASSWORD } from '../support/browser';
+import { Browser, loggedInBrowser, login, STRONG_PASSWORD } from '../support/browser';
 import { stateChangingRoutes } from '../support/routes';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
@@ -49,6 +49,26 @@ describe.each(backends())('CSRF protection [%s]', (backend) => {
     const browser = new Browser(t.app);
     const res = await browser.agent.post('/login').type('form').send({ identifier: 'loginvictim', password: STRONG_PASSWORD }).redirects(0);
     expect(res.status).toBe(403);
+  });
+
+  it("changes the token at login and at logout: the other side's token is refused", async () => {
+    const other = await loggedInBrowser(t.app, 'rotating');
+    const browser = new Browser(t.app);
+    await browser.get('/login');
+    const visitorToken = browser.csrfToken!;
+    expect((await login(browser, 'rotating')).status).toBe(303);
+    await browser.get('/account');
+    const sessionToken = browser.csrfToken!;
+    expect(sessionToken).not.toBe(visitorToken);
+    const signOutEverywhere = (headers: Record<string, string>, fields: Record<string, string>) =>
+      browser.agent.post('/account/sign-out-everywhere').type('form').set(headers).send(fields).redirects(0);
+    expect((await signOutEverywhere({}, { _csrf: visitorToken })).status).toBe(403);
+    expect((await signOutEverywhere({ 'X-CSRF-Token': visitorToken }, {})).status).toBe(403);
+    expect((await other.get('/')).status).toBe(200); // nobody was signed out
+
+    expect((await browser.submit('/logout', {})).status).toBe(303);
+    const afterLogout = await browser.agent.post('/login').type('form').send({ _csrf: sessionToken, identifier: 'rotating', password: STRONG_PASSWORD }).redirects(0);
+    expect(afterLogout.status).toBe(403);
   });
 
   it('accepts the token in the X-CSRF-Token header, as htmx sends it', async () => {

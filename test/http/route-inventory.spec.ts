@@ -153,9 +153,9 @@ describe.each(backends())('route inventory [%s]', (backend) => {
 
     /**
      * The sid of a browser's session, from its signed cookie. That one row is left out of the comparison: every
-     * request may touch it (the rolling idle timeout pushes its expiry), a first visit creates it to hold the CSRF
-     * token of the form on the page, and GET /reset-password/:token exists to move the token into it. Every other
-     * session row, and every other table, must stay exactly as it was.
+     * request may touch it (the rolling idle timeout pushes its expiry), and GET /reset-password/:token and
+     * GET /invite/:token exist to move their token into it. Every other session row, and every other table, must stay
+     * exactly as it was.
      */
     const sidOf = (browser: Browser) => {
       const cookie = browser.sessionCookie();

@@ -47,7 +47,7 @@ export class Browser {
   /** The session cookie this browser holds (name=value), or undefined. */
   sessionCookie(): string | undefined {
     const jar = (this.agent as unknown as { jar: { getCookies(o: object): { name: string; value: string }[] } }).jar;
-    const cookie = jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).find((c) => c.name.includes('photosphere'));
+    const cookie = jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).find((c) => /^(__Host-)?photosphere$/.test(c.name));
     return cookie ? `${cookie.name}=${cookie.value}` : undefined;
   }
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MikroORM } from '@mikro-orm/core';
 import { SessionData } from 'express-session';
@@ -9,6 +6,7 @@ import { databaseOptions } from '../../src/database/database-options';
 import { DatabaseSessionStore } from '../../src/sessions/database-session.store';
 import { Session } from '../../src/sessions/session.entity';
 import { FakeClock } from '../support/fake-clock';
+import { backends, createTestDatabase, TestDatabase } from '../support/test-database';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -22,12 +20,14 @@ function sessionData(extra: Partial<SessionData> = {}): SessionData {
   } as SessionData;
 }
 
-describe(DatabaseSessionStore.name, () => {
-  let tempDir: string;
+describe.each(backends())(`${DatabaseSessionStore.name} [%s]`, (backend) => {
+  let db: TestDatabase;
   let orm: MikroORM;
   let clock: FakeClock;
   let sut: DatabaseSessionStore;
   let get: (sid: string) => Promise<SessionData | null | undefined>;
+  /** What express-session does with the cookie of a request: the stored session, as the object the request works on. */
+  let load: (sid: string) => Promise<SessionData | undefined>;
   let set: (sid: string, session: SessionData) => Promise<void>;
   let touch: (sid: string, session: SessionData) => Promise<void>;
   let destroy: (sid: string) => Promise<void>;
@@ -35,12 +35,13 @@ describe(DatabaseSessionStore.name, () => {
   const rowCount = () => orm.em.fork().count(Session);
 
   beforeAll(async () => {
-    tempDir = mkdtempSync(join(tmpdir(), 'photosphere-sessions-'));
-    orm = await MikroORM.init(databaseOptions({ database: { driver: 'sqlite', file: join(tempDir, 'sessions.sqlite') } }));
+    db = await createTestDatabase(backend);
+    orm = await MikroORM.init(databaseOptions(db));
     await orm.getMigrator().up();
-    clock = new FakeClock();
+    clock = new FakeClock(Math.floor(Date.now() / 1000) * 1000); // whole seconds: MySQL's datetime keeps no milliseconds
     sut = new DatabaseSessionStore(orm, clock, config);
     get = promisify(sut.get.bind(sut));
+    load = promisify(sut.load.bind(sut)) as typeof load;
     set = promisify(sut.set.bind(sut));
     touch = promisify(sut.touch.bind(sut));
     destroy = promisify(sut.destroy.bind(sut));
@@ -53,7 +54,7 @@ describe(DatabaseSessionStore.name, () => {
   afterAll(async () => {
     sut?.onModuleDestroy();
     await orm?.close(true);
-    rmSync(tempDir, { recursive: true, force: true });
+    await db?.drop();
   });
 
   describe('set and get', () => {
@@ -69,9 +70,51 @@ describe(DatabaseSessionStore.name, () => {
 
     it('replaces the data of an existing session', async () => {
       await set('sid-1', sessionData({ csrfToken: 'first' }));
-      await set('sid-1', sessionData({ csrfToken: 'second' }));
+      const loaded = (await load('sid-1'))!;
+      loaded.csrfToken = 'second';
+      await set('sid-1', loaded);
+      expect((await get('sid-1'))?.csrfToken).toBe('second');
+      expect(await rowCount()).toBe(1);
+    });
+
+    it('stores a new session, and the same request saving it again updates it', async () => {
+      const fresh = sessionData({ csrfToken: 'first' });
+      await set('sid-1', fresh);
+      fresh.csrfToken = 'second';
+      await set('sid-1', fresh);
       expect(await get('sid-1')).toEqual(sessionData({ csrfToken: 'second' }));
       expect(await rowCount()).toBe(1);
+    });
+  });
+
+  describe('a session ended while a request still holds it', () => {
+    it('stays ended when that request saves it (destroyed: logout, regenerate)', async () => {
+      await set('sid-1', sessionData({ passport: { user: 'user-1' } }));
+      const held = (await load('sid-1'))!;
+      await destroy('sid-1');
+      held.flash = [{ type: 'success', message: '1 photo uploaded.' }];
+      await set('sid-1', held);
+      expect(await get('sid-1')).toBeNull();
+      expect(await rowCount()).toBe(0);
+    });
+
+    it("stays ended when that request saves it (all of the user's sessions ended)", async () => {
+      await set('phone', sessionData({ passport: { user: 'user-1' } }));
+      await set('laptop', sessionData({ passport: { user: 'user-1' } }));
+      const held = (await load('phone'))!;
+      await sut.destroyAllOf('user-1');
+      await set('phone', held);
+      await touch('phone', held);
+      expect(await rowCount()).toBe(0);
+    });
+
+    it('stays ended once pruned, however a request saves it', async () => {
+      await set('sid-1', sessionData());
+      const held = (await load('sid-1'))!;
+      clock.advance(31 * MINUTE);
+      await sut.prune();
+      await set('sid-1', held);
+      expect(await rowCount()).toBe(0);
     });
   });
 

@@ -1,12 +1,12 @@
 import { Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { promisify } from 'node:util';
 import { flash } from '../../common/flash/flash';
 import { Public } from '../../common/http/public.decorator';
 import { responseDone } from '../../common/http/response-done';
 import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
 import { field } from '../../common/http/form-fields';
 import { hashToken } from '../../common/secret-token';
+import { regenerateSession } from '../../sessions/regenerate-session';
 import { PasswordResetService } from './password-reset.service';
 
 export const RESET_REQUESTED = 'If an account exists for that email, we have sent a link to reset its password.';
@@ -60,7 +60,7 @@ export class PasswordResetController {
       });
     }
     // Every session of the user has ended; this one starts afresh, logged out, just to carry the message.
-    await promisify(req.session.regenerate.bind(req.session))();
+    await regenerateSession(req);
     flash(req, 'success', PASSWORD_RESET_DONE);
     res.redirect(303, '/login');
   }

@@ -1,9 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Session, SessionData } from 'express-session';
 
+export const newCsrfToken = () => randomBytes(32).toString('base64url');
+
 /** The session's synchronizer token, created on first use. A new session (login, logout) gets a new one. */
 export function csrfTokenOf(session: Session & Partial<SessionData>): string {
-  session.csrfToken ??= randomBytes(32).toString('base64url');
+  session.csrfToken ??= newCsrfToken();
   return session.csrfToken;
 }
 

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
-import { matchesCsrfToken } from './csrf-token';
+import { CsrfTokens } from './csrf-tokens';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'X-CSRF-Token';
@@ -21,24 +21,25 @@ const CSRF_IN_MULTIPART = 'csrfInMultipart';
 export const CsrfFieldInMultipart = () => SetMetadata(CSRF_IN_MULTIPART, true);
 
 /**
- * Every state-changing request must carry the session's token, in the `X-CSRF-Token` header (htmx) or the `_csrf`
- * form field, and must not come from another site (Origin / Sec-Fetch-Site). Runs before any body is consumed by
- * upload handlers, since guards run before interceptors.
+ * Every state-changing request must carry its CSRF token (see CsrfTokens: the session's for a logged-in user, the
+ * visitor cookie's otherwise), in the `X-CSRF-Token` header (htmx) or the `_csrf` form field, and must not come from
+ * another site (Origin / Sec-Fetch-Site). Runs before any body is consumed by upload handlers, since guards run
+ * before interceptors.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
+    private readonly tokens: CsrfTokens,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
     if (SAFE_METHODS.has(req.method)) return true;
     if (this.isCrossSite(req)) throw new ForbiddenException(CROSS_SITE_REFUSED);
-    const expected = req.session?.csrfToken;
     const candidates = [req.get(CSRF_HEADER), (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD]];
-    if (candidates.some((candidate) => matchesCsrfToken(expected, candidate))) return true;
+    if (candidates.some((candidate) => this.tokens.accepts(req, candidate))) return true;
     if (req.is('multipart/form-data') && this.reflector.get<boolean>(CSRF_IN_MULTIPART, context.getHandler())) return true;
     throw new ForbiddenException(CSRF_REFUSED);
   }

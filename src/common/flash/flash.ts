@@ -1,4 +1,6 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { isLoggedIn } from '../../sessions/logged-in';
+import type { SessionCookie } from '../../sessions/session-cookie';
 
 export type FlashType = 'success' | 'danger' | 'warning' | 'info';
 
@@ -7,14 +9,49 @@ export interface FlashMessage {
   message: string;
 }
 
-/** Queues a message for the next page this session renders (post/redirect/get). */
+const FLASH_TYPES: readonly string[] = ['success', 'danger', 'warning', 'info'] satisfies FlashType[];
+const FLASH_COOKIE_SETTING = 'flash cookie';
+/** Messages queued by this request for a visitor, all of which go into its one cookie. */
+const queuedForVisitor = new WeakMap<Request, FlashMessage[]>();
+
+/**
+ * Where a visitor's messages wait: a logged-in user's go into their session, but a visitor without a login (just
+ * registered, signed out everywhere, password reset…) has no session to put them in, and none is stored only for
+ * that: theirs go into this cookie, signed with the session secret, until the next page shows them.
+ */
+export function useFlashCookie(app: { set(setting: string, value: unknown): unknown }, cookie: SessionCookie): void {
+  app.set(FLASH_COOKIE_SETTING, cookie);
+}
+
+/** Queues a message for the next page this browser renders (post/redirect/get). */
 export function flash(req: Request, type: FlashType, message: string): void {
-  req.session.flash = [...(req.session.flash ?? []), { type, message }];
+  if (isLoggedIn(req)) {
+    req.session.flash = [...(req.session.flash ?? []), { type, message }];
+    return;
+  }
+  const queued = [...(queuedForVisitor.get(req) ?? []), { type, message }];
+  queuedForVisitor.set(req, queued);
+  const cookie = flashCookieOf(req);
+  req.res!.cookie(cookie.name, queued, { ...cookie.options, signed: true });
 }
 
 /** Returns and forgets the queued messages. */
-export function takeFlash(req: Request): FlashMessage[] {
+export function takeFlash(req: Request, res: Response): FlashMessage[] {
   const messages = req.session?.flash ?? [];
   if (messages.length > 0) delete req.session.flash;
-  return messages;
+  const cookie = flashCookieOf(req);
+  if (!(cookie.name in (req.signedCookies ?? {}))) return messages;
+  const { maxAge: _, ...attributes } = cookie.options;
+  res.clearCookie(cookie.name, attributes);
+  return [...messages, ...visitorMessages(req.signedCookies[cookie.name])];
+}
+
+function flashCookieOf(req: Request): SessionCookie {
+  return req.app.get(FLASH_COOKIE_SETTING) as SessionCookie;
+}
+
+/** The messages of a flash cookie whose signature held (otherwise cookie-parser gives `false`). */
+function visitorMessages(value: unknown): FlashMessage[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((m): m is FlashMessage => typeof m?.message === 'string' && FLASH_TYPES.includes(m?.type));
 }
