@@ -1,20 +1,33 @@
 import { Clock } from '../time/clock';
+import { DEFAULT_MAX_KEYS, ExpiringMap } from './expiring-map';
 
-/** Counts events per key within a sliding window, in memory, on the app's Clock. */
+/**
+ * Counts events per key within a sliding window, in memory, on the app's Clock. A key goes once its last event has
+ * left the window, and at most `maxKeys` keys are kept (the least recently counted goes first; see ExpiringMap).
+ */
 export class AttemptCounter {
-  private readonly events = new Map<string, number[]>();
+  private readonly events: ExpiringMap<number[]>;
 
   constructor(
     private readonly clock: Clock,
     private readonly windowMs: number,
-  ) {}
+    maxKeys = DEFAULT_MAX_KEYS,
+  ) {
+    this.events = new ExpiringMap(clock, maxKeys);
+  }
+
+  /** Keys held now (bounded by `maxKeys`). */
+  get size(): number {
+    return this.events.size;
+  }
 
   count(key: string): number {
     return this.recent(key).length;
   }
 
   record(key: string): void {
-    this.events.set(key, [...this.recent(key), this.clock.now().getTime()]);
+    const now = this.clock.now().getTime();
+    this.events.set(key, [...this.recent(key), now], now + this.windowMs);
   }
 
   clear(key: string): void {
@@ -29,8 +42,6 @@ export class AttemptCounter {
 
   private recent(key: string): number[] {
     const since = this.clock.now().getTime() - this.windowMs;
-    const recent = (this.events.get(key) ?? []).filter((time) => time > since);
-    if (recent.length === 0) this.events.delete(key);
-    return recent;
+    return (this.events.get(key) ?? []).filter((time) => time > since);
   }
 }
