@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { flash } from '../common/flash/flash';
@@ -37,8 +37,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
-  @RateLimit(10, MINUTE)
-  @UseGuards(LoginGuard)
+  @RateLimit(10, MINUTE, LoginGuard)
   login(@Req() req: Request, @Res() res: Response) {
     const next = localPath(field(req.body, 'next'));
     if (!req.user) {
