@@ -1,12 +1,30 @@
+import type { Response } from 'supertest';
 import { PasswordHasher } from '../../src/auth/password-hasher';
 import { Browser, login, register, STRONG_PASSWORD } from '../support/browser';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 
+const MINUTE = 60_000;
+const LOCKED = 'Too many failed logins for this account.';
+const DEVICE_COOKIE = (name: string) => name.endsWith('login-device');
+
+/** Resolves `reached` once `condition` holds; `check` tests it again and is called on every event that can change it. */
+function until(condition: () => boolean) {
+  let check!: () => void;
+  const reached = new Promise<void>((resolve) => (check = () => condition() && resolve()));
+  return { reached, check };
+}
+
+const statusCounts = (responses: Response[]) =>
+  responses.reduce<Record<number, number>>((counts, res) => ({ ...counts, [res.status]: (counts[res.status] ?? 0) + 1 }), {});
+
 describe.each(backends())('login limits [%s]', (backend) => {
   let t: TestApp;
-  /** Passwords whose argon2 verification started. */
+  /** Passwords whose argon2 verification started, and finished, in order. */
   const verifying: string[] = [];
+  const verified: string[] = [];
+  /** Called when a verification or a held sleep starts. */
+  let onEvent = () => {};
 
   beforeAll(async () => {
     t = await createTestApp(backend);
@@ -14,8 +32,14 @@ describe.each(backends())('login limits [%s]', (backend) => {
     const verify = hasher.verify.bind(hasher);
     jest.spyOn(hasher, 'verify').mockImplementation(async (hash, password) => {
       verifying.push(password);
-      return verify(hash, password);
+      onEvent();
+      try {
+        return await verify(hash, password);
+      } finally {
+        verified.push(password);
+      }
     });
+    t.clock.onSleep(() => onEvent());
   });
 
   afterAll(async () => {
@@ -38,5 +62,90 @@ describe.each(backends())('login limits [%s]', (backend) => {
       replay.setCookie(cookie.split(';')[0]);
       expect((await replay.get('/')).headers.location).toBe('/login');
     }
+  });
+
+  describe('one account under attack from many addresses', () => {
+    const isGuess = (password: string) => password.startsWith('Guess ');
+    /** The victim's own browser: it has logged in before, so it holds a device cookie for the account. */
+    let home: Browser;
+    let bystanderBrowser: Browser;
+
+    beforeAll(async () => {
+      home = new Browser(t.app);
+      await register(home, { username: 'victim', email: 'victim@example.com' });
+      await register(new Browser(t.app), { username: 'bystander', email: 'bystander@example.com' });
+      expect((await login(home, 'victim')).status).toBe(303);
+      expect(home.cookie(DEVICE_COOKIE)).toBeDefined();
+      await home.get('/');
+      expect((await home.submit('/logout', {})).status).toBe(303);
+    });
+
+    afterEach(() => {
+      t.clock.holdSleeps(false);
+      onEvent = () => {};
+    });
+
+    it('checks at most 7 of 150 parallel guesses, and another account logs in while the delayed ones wait', async () => {
+      const attackers = Array.from({ length: 15 }, () => new Browser(t.app));
+      for (const attacker of attackers) await attacker.get('/login');
+      t.clock.holdSleeps();
+      let refused = 0;
+      // Every guess is answered at once, waits on the clock, or has reached argon2.
+      const settled = until(() => refused + verifying.filter(isGuess).length + t.clock.sleeping === 150);
+      onEvent = settled.check;
+      const burst = Array.from({ length: 150 }, (_, i) =>
+        attackers[i % 15].submit('/login', { identifier: 'victim', password: `Guess ${i}!` }).then((res) => {
+          if (res.status === 429) refused++;
+          settled.check();
+          return res;
+        }),
+      );
+      await settled.reached;
+
+      bystanderBrowser = new Browser(t.app);
+      expect((await login(bystanderBrowser, 'bystander')).status).toBe(303);
+      // Done behind at most the 5 undelayed guesses, while the 2 delayed ones still wait, holding no hash slot.
+      expect(verified.filter(isGuess).length).toBeLessThanOrEqual(5);
+      expect(t.clock.sleeping).toBe(2);
+
+      t.clock.holdSleeps(false);
+      t.clock.advance(MINUTE);
+      const responses = await Promise.all(burst);
+      expect(statusCounts(responses)).toEqual({ 401: 7, 429: 143 });
+      expect(responses.find((res) => res.status === 429)!.text).toContain('Too many logins to this account at once.');
+      expect(verifying.filter(isGuess)).toHaveLength(7);
+    }, 180_000);
+
+    it('checks no more than 100 guesses in the hour, however they come', async () => {
+      for (let i = 7; i < 100; i++) expect((await login(new Browser(t.app), 'victim', `Guess ${i}!`)).status).toBe(401);
+      const attackers = Array.from({ length: 15 }, () => new Browser(t.app));
+      for (const attacker of attackers) await attacker.get('/login');
+      const responses = await Promise.all(Array.from({ length: 150 }, (_, i) => attackers[i % 15].submit('/login', { identifier: 'victim', password: `Guess ${100 + i}!` })));
+      expect(statusCounts(responses)).toEqual({ 429: 150 });
+      expect(responses[0].text).toContain(LOCKED);
+      expect(verifying.filter(isGuess)).toHaveLength(100);
+    }, 180_000);
+
+    it('lets the account in from a browser that logged in before, and refuses every other client until the hour is over', async () => {
+      const checked = verifying.length;
+      const stranger = await login(new Browser(t.app), 'victim');
+      expect(stranger.status).toBe(429);
+      expect(stranger.text).toContain(LOCKED);
+      expect(Number(stranger.headers['retry-after'])).toBeGreaterThan(0);
+      const deviceCookie = home.cookie(DEVICE_COOKIE)!;
+      const forged = new Browser(t.app);
+      forged.setCookie(deviceCookie.slice(0, -2) + (deviceCookie.endsWith('AA') ? 'BB' : 'AA'));
+      expect((await login(forged, 'victim')).status).toBe(429);
+      const borrowed = new Browser(t.app);
+      borrowed.setCookie(bystanderBrowser.cookie(DEVICE_COOKIE)!);
+      expect((await login(borrowed, 'victim')).status).toBe(429);
+      expect(verifying.length).toBe(checked);
+
+      expect((await login(home, 'victim')).status).toBe(303);
+      expect((await home.get('/')).text).toContain('Welcome back!');
+
+      t.clock.advance(61 * MINUTE);
+      expect((await login(new Browser(t.app), 'victim')).status).toBe(303);
+    });
   });
 });

@@ -64,6 +64,14 @@ describe('memory of the rate-limit counters', () => {
       expect(counter.count('victim')).toBe(2);
       expect(counter.count('sprayed-0')).toBe(0);
     });
+
+    it('takes back one counted event', () => {
+      const counter = new AttemptCounter(clock, HOUR);
+      counter.record('key');
+      const second = counter.record('key');
+      counter.forget('key', second);
+      expect(counter.count('key')).toBe(1);
+    });
   });
 
   describe(ClockThrottlerStorage.name, () => {

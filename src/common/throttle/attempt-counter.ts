@@ -25,13 +25,20 @@ export class AttemptCounter {
     return this.recent(key).length;
   }
 
-  record(key: string): void {
+  /** Counts one event now and returns its time, with which `forget` can take it back. */
+  record(key: string): number {
     const now = this.clock.now().getTime();
     this.events.set(key, [...this.recent(key), now], now + this.windowMs);
+    return now;
   }
 
-  clear(key: string): void {
-    this.events.delete(key);
+  /** Takes back one event counted at `time` (an attempt that turned out not to count). */
+  forget(key: string, time: number): void {
+    const events = this.events.get(key) ?? [];
+    const index = events.indexOf(time);
+    if (index < 0) return;
+    events.splice(index, 1);
+    if (events.length === 0) this.events.delete(key);
   }
 
   /** Seconds until the oldest counted event leaves the window (when one more attempt becomes possible). */
