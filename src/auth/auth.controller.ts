@@ -15,6 +15,7 @@ import { field } from '../common/http/form-fields';
 export const LOGIN_FAILED = 'Invalid email/username or password.';
 export const REGISTERED = 'Registration successful. Please log in.';
 export const WELCOME_BACK = 'Welcome back!';
+export const welcomeNewUser = (username: string) => `Welcome to Photosphere, ${username}!`;
 export const LOGGED_OUT = 'You have been logged out.';
 export const LOGIN_DISABLED = 'This account has been disabled. Ask an administrator of this Photosphere to enable it again.';
 
@@ -49,7 +50,7 @@ export class AuthController {
       });
     }
     req.session.authenticatedAt = this.clock.now().getTime();
-    flash(req, 'success', WELCOME_BACK);
+    flash(req, 'success', req.firstLogin ? welcomeNewUser(req.user.username) : WELCOME_BACK);
     res.redirect(303, next ?? '/');
   }
 

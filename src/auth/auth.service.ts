@@ -20,7 +20,12 @@ export type RegistrationResult =
 
 /** A login refused although the password was right: only said after the password has been checked. */
 export const ACCOUNT_DISABLED = 'disabled';
-export type LoginOutcome = Express.User | typeof ACCOUNT_DISABLED | null;
+/** A login whose password was right; `firstLogin` when the account had never logged in before. */
+export interface SuccessfulLogin {
+  user: Express.User;
+  firstLogin: boolean;
+}
+export type LoginOutcome = SuccessfulLogin | typeof ACCOUNT_DISABLED | null;
 
 export const USERNAME_TAKEN = 'That username is already taken. Choose another one.';
 export const EMAIL_TAKEN = 'An account with this email already exists. Log in, or reset its password.';
@@ -83,9 +88,10 @@ export class AuthService {
     const valid = await this.throttle.attempt(client, () => (user ? this.hasher.verify(user.passwordHash, password) : this.hasher.verifyNothing(password)));
     if (!user || !valid) return null;
     if (user.disabledAt) return ACCOUNT_DISABLED;
+    const firstLogin = user.lastLoginAt === null;
     const upgradedHash = this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(password) : undefined;
     await this.users.recordLogin(user, upgradedHash);
-    return toSessionUser(user);
+    return { user: toSessionUser(user), firstLogin };
   }
 
   /** Every password change goes through here: new hash, reset links voided, and every session of the user ended. */

@@ -2,6 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request, Response } from 'express';
 import { DeviceCookies } from './device-cookie';
+import { LoginInfo } from './local.strategy';
 
 /**
  * Runs the local strategy and, on success, logs the user in (passport regenerates the session, so the old session
@@ -25,9 +26,11 @@ export class LoginGuard extends AuthGuard('local') {
     return true;
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false, info: unknown, context: ExecutionContext): TUser | undefined {
+  override handleRequest<TUser>(error: unknown, user: TUser | false, info: LoginInfo | undefined, context: ExecutionContext): TUser | undefined {
     if (error) throw error;
-    if (!user && (info as { disabled?: boolean } | undefined)?.disabled) context.switchToHttp().getRequest<Request>().loginRefusedAsDisabled = true;
+    const req = context.switchToHttp().getRequest<Request>();
+    if (!user && info?.disabled) req.loginRefusedAsDisabled = true;
+    if (user && info?.firstLogin) req.firstLogin = true;
     return user || undefined;
   }
 }

@@ -64,6 +64,20 @@ describe.each(backends())('login limits [%s]', (backend) => {
     }
   });
 
+  it('greets a new user on their first login, and welcomes them back after that', async () => {
+    const browser = new Browser(t.app);
+    await register(browser, { username: 'Newcomer', email: 'newcomer@example.com' });
+    expect((await login(browser, 'newcomer')).status).toBe(303);
+    const first = await browser.get('/');
+    expect(first.text).toContain('Welcome to Photosphere, Newcomer!');
+    expect(first.text).not.toContain('Welcome back!');
+    await browser.submit('/logout', {});
+    expect((await login(browser, 'newcomer')).status).toBe(303);
+    const second = await browser.get('/');
+    expect(second.text).toContain('Welcome back!');
+    expect(second.text).not.toContain('Welcome to Photosphere');
+  });
+
   describe('one account under attack from many addresses', () => {
     const isGuess = (password: string) => password.startsWith('Guess ');
     /** The victim's own browser: it has logged in before, so it holds a device cookie for the account. */
