@@ -5,7 +5,7 @@
 // The login limit is 10 per minute per client address, and every login needs its own session and CSRF token (the
 // session id changes at login). So the sessions are fetched first (GET /login, one X-Forwarded-For address each),
 // and autocannon then posts each login once, with that session's cookie, token and address. The logins go to as
-// many accounts as there are connections: one account lets only a few of its logins wait at once (see LoginBudget),
+// many accounts as there are connections: one account runs only 2 of its logins at once (see LoginBudget),
 // and ten people logging in at the same moment is what this measures, not one person logging in ten times.
 const argon2 = require('argon2');
 const autocannon = require('autocannon');

@@ -1,5 +1,5 @@
 import { AccountLoginThrottle } from '../../src/auth/account-login-throttle';
-import { MAX_DELAYED_AT_ONCE, MAX_FAILURES_PER_HOUR } from '../../src/auth/login-budget';
+import { MAX_ATTEMPTS_AT_ONCE, MAX_FAILURES_PER_HOUR } from '../../src/auth/login-budget';
 import { TooManyRequestsException } from '../../src/common/throttle/too-many-requests.exception';
 import { FakeClock } from '../support/fake-clock';
 
@@ -34,24 +34,40 @@ describe(AccountLoginThrottle.name, () => {
     expect(await throttle.attempt(untrusted, right)).toBe(true);
   });
 
-  it('waits the delay before the check, lets 2 delayed attempts of a key wait at once and refuses more without checking', async () => {
+  it('runs at most 2 attempts of a key at once and refuses more at once, without checking them', async () => {
+    const client = { accountId: 'victim' };
+    let answer!: (valid: boolean) => void;
+    const pending = new Promise<boolean>((resolve) => (answer = resolve));
+    const running = Array.from({ length: MAX_ATTEMPTS_AT_ONCE }, () => throttle.attempt(client, () => pending));
+    let checked = false;
+    await expect(
+      throttle.attempt(client, async () => {
+        checked = true;
+        return true;
+      }),
+    ).rejects.toThrow('Too many logins to this account at once.');
+    expect(checked).toBe(false);
+    expect(await throttle.attempt({ accountId: 'someone else' }, right)).toBe(true);
+    answer(false);
+    expect(await Promise.all(running)).toEqual([false, false]);
+    expect(await throttle.attempt(client, wrong)).toBe(false);
+  });
+
+  it('waits the delay before the check, so a waiting attempt holds no hash slot', async () => {
     const client = { accountId: 'victim' };
     await failTimes(client, 5);
     clock.holdSleeps();
     let checks = 0;
-    const counted = async () => {
+    const waiting = throttle.attempt(client, async () => {
       checks++;
       return false;
-    };
-    const waiting = Array.from({ length: MAX_DELAYED_AT_ONCE }, () => throttle.attempt(client, counted));
-    await expect(throttle.attempt(client, counted)).rejects.toThrow('Too many logins to this account at once.');
-    expect(await throttle.attempt({ accountId: 'someone else' }, right)).toBe(true);
-    expect(clock.sleeping).toBe(MAX_DELAYED_AT_ONCE);
+    });
+    expect(clock.sleeping).toBe(1);
     expect(checks).toBe(0);
-    clock.advance(1000);
-    expect(await Promise.all(waiting)).toEqual([false, false]);
-    expect(checks).toBe(2);
-    expect(clock.slept).toEqual([100, 200]);
+    clock.advance(100);
+    expect(await waiting).toBe(false);
+    expect(checks).toBe(1);
+    expect(clock.slept).toEqual([100]);
   });
 
   it('gives a successful attempt its count back', async () => {
