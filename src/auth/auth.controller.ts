@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
 import { flash } from '../common/flash/flash';
@@ -16,6 +16,7 @@ import { field } from '../common/http/form-fields';
 export const LOGIN_FAILED = 'Invalid email/username or password.';
 export const REGISTERED = 'Registration successful. Please log in.';
 export const WELCOME_BACK = 'Welcome back!';
+export const welcomeNewUser = (username: string) => `Welcome to Photosphere, ${username}!`;
 export const LOGGED_OUT = 'You have been logged out.';
 export const LOGIN_DISABLED = 'This account has been disabled. Ask an administrator of this Photosphere to enable it again.';
 
@@ -38,8 +39,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
-  @RateLimit(10, MINUTE)
-  @UseGuards(LoginGuard)
+  @RateLimit(10, MINUTE, LoginGuard)
   login(@Req() req: Request, @Res() res: Response) {
     const next = localPath(field(req.body, 'next'));
     if (!req.user) {
@@ -51,7 +51,7 @@ export class AuthController {
       });
     }
     req.session.authenticatedAt = this.clock.now().getTime();
-    flash(req, 'success', WELCOME_BACK);
+    flash(req, 'success', req.firstLogin ? welcomeNewUser(req.user.username) : WELCOME_BACK);
     res.redirect(303, next ?? '/');
   }
 

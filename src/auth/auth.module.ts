@@ -8,6 +8,7 @@ import { AuthController } from './auth.controller';
 import { PasswordResetController } from './password-reset/password-reset.controller';
 import { PasswordResetService } from './password-reset/password-reset.service';
 import { AuthService } from './auth.service';
+import { DeviceCookies } from './device-cookie';
 import { LocalStrategy } from './local.strategy';
 import { PasswordHasher } from './password-hasher';
 import { SessionSerializer } from './session.serializer';
@@ -15,7 +16,7 @@ import { SessionSerializer } from './session.serializer';
 @Module({
   imports: [UsersModule, SessionsModule, RegistrationModule, PassportModule.register({ session: true })],
   controllers: [AuthController, PasswordResetController],
-  providers: [AuthService, PasswordHasher, LocalStrategy, SessionSerializer, AccountLoginThrottle, PasswordResetService],
+  providers: [AuthService, PasswordHasher, LocalStrategy, SessionSerializer, AccountLoginThrottle, DeviceCookies, PasswordResetService],
   exports: [AuthService, PasswordHasher, PasswordResetService],
 })
 export class AuthModule {}

@@ -3,7 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseSessionStore } from '../sessions/database-session.store';
 import { BeforeCommit, EmailTakenError, UsersService, UsernameTakenError } from '../users/users.service';
 import { Role, User } from '../users/user.entity';
-import { AccountLoginThrottle } from './account-login-throttle';
+import { AccountLoginThrottle, LoginClient } from './account-login-throttle';
+import { DeviceCookies } from './device-cookie';
 import { PasswordHasher } from './password-hasher';
 import { PasswordReset } from './password-reset/password-reset.entity';
 import { PASSWORD_MAX_LENGTH } from './password-policy';
@@ -19,7 +20,12 @@ export type RegistrationResult =
 
 /** A login refused although the password was right: only said after the password has been checked. */
 export const ACCOUNT_DISABLED = 'disabled';
-export type LoginOutcome = Express.User | typeof ACCOUNT_DISABLED | null;
+/** A login whose password was right; `firstLogin` when the account had never logged in before. */
+export interface SuccessfulLogin {
+  user: Express.User;
+  firstLogin: boolean;
+}
+export type LoginOutcome = SuccessfulLogin | typeof ACCOUNT_DISABLED | null;
 
 export const USERNAME_TAKEN = 'That username is already taken. Choose another one.';
 export const EMAIL_TAKEN = 'An account with this email already exists. Log in, or reset its password.';
@@ -31,6 +37,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly throttle: AccountLoginThrottle,
+    private readonly devices: DeviceCookies,
     private readonly sessions: DatabaseSessionStore,
     private readonly registration: RegistrationService,
     private readonly invitations: InvitationsService,
@@ -68,25 +75,23 @@ export class AuthService {
 
   /**
    * Checks a login. Unknown accounts cost the same argon2 verification as wrong passwords, so neither the answer
-   * nor its timing tells them apart; both count against the account's failure budget (AccountLoginThrottle).
-   * A hash made with weaker parameters is upgraded on success. A disabled account is refused, and only then
-   * told so.
+   * nor its timing tells them apart; both count against a failure budget (AccountLoginThrottle), the browser's own
+   * when its device cookie was issued for this account. A hash made with weaker parameters is upgraded on success.
+   * A disabled account is refused, and only then told so.
    */
-  async authenticate(identifier: string, password: string): Promise<LoginOutcome> {
+  async authenticate(identifier: string, password: string, deviceCookie?: string): Promise<LoginOutcome> {
     if (!password || [...password].length > PASSWORD_MAX_LENGTH) return null;
     const user = await this.users.findByIdentifier(identifier);
-    const account = user?.id ?? `unknown:${identifier.trim().toLowerCase()}`;
-    await this.throttle.beforeAttempt(account);
-    const valid = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyNothing(password);
-    if (!user || !valid) {
-      this.throttle.failed(account);
-      return null;
-    }
-    this.throttle.succeeded(account);
+    const client: LoginClient = user
+      ? { accountId: user.id, deviceId: this.devices.deviceOf(deviceCookie, user.id) }
+      : { unknownName: identifier.trim().toLowerCase() };
+    const valid = await this.throttle.attempt(client, () => (user ? this.hasher.verify(user.passwordHash, password) : this.hasher.verifyNothing(password)));
+    if (!user || !valid) return null;
     if (user.disabledAt) return ACCOUNT_DISABLED;
+    const firstLogin = user.lastLoginAt === null;
     const upgradedHash = this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(password) : undefined;
     await this.users.recordLogin(user, upgradedHash);
-    return toSessionUser(user);
+    return { user: toSessionUser(user), firstLogin };
   }
 
   /**

@@ -63,7 +63,7 @@ describe('a new admin in a real browser', () => {
     await page.getByLabel('Email or username').fill('ada');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Welcome back!').waitFor();
+    await page.getByText('Welcome to Photosphere, ada!').waitFor();
   });
 
   it('finds the admin area in the navbar, with herself in the users table', async () => {
@@ -104,7 +104,7 @@ describe('a new admin in a real browser', () => {
     await page.getByLabel('Email or username').fill('ben');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Welcome back!').waitFor();
+    await page.getByText('Welcome to Photosphere, ben!').waitFor();
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
     await page.getByLabel(/Choose photos/).setInputFiles([{ name: 'harbour.jpg', mimeType: 'image/jpeg', buffer: await jpeg(1600, 1200, 31) }]);
     await page.getByRole('button', { name: 'Upload' }).click();

@@ -71,7 +71,7 @@ describe('a new user in a real browser', () => {
     await page.getByLabel('Email or username').fill('Maria');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByText('Welcome back!').waitFor();
+    await page.getByText('Welcome to Photosphere, maria!').waitFor();
     expect(await page.getByText('No photos yet. Upload to get started.').isVisible()).toBe(true);
     await accessible('gallery-empty');
   });
@@ -230,7 +230,7 @@ describe('a new user in a real browser', () => {
   it("shows a second user none of the first user's photos", async () => {
     const second = await newPage(chromium);
     await register(second.page, url, 'pedro');
-    await loginWith(second.page, 'pedro', PASSWORD);
+    await loginWith(second.page, 'pedro', PASSWORD, 'Welcome to Photosphere, pedro!');
     expect(await second.page.locator('.photo-card').count()).toBe(0);
     const someId = await page.locator('.photo-card').first().getAttribute('data-photo-id');
     const response = await second.problems.during(/status of 404/, () => second.page.goto(url(`/photos/${someId}`)));
@@ -266,7 +266,7 @@ describe('the same flow with JavaScript off', () => {
     const { page, problems, context } = await newPage(chromium, { javaScriptEnabled: false });
     const url = (path: string) => t.baseUrl + path;
     await register(page, url, 'nojs');
-    await loginWith(page, 'nojs', PASSWORD);
+    await loginWith(page, 'nojs', PASSWORD, 'Welcome to Photosphere, nojs!');
     await page.getByLabel(/Choose photos/).setInputFiles([
       { name: 'plain.jpg', mimeType: 'image/jpeg', buffer: await jpeg(640, 480, 31) },
       { name: 'readme.png', mimeType: 'image/png', buffer: Buffer.from('text') },
@@ -306,10 +306,10 @@ async function register(page: Page, url: (path: string) => string, username: str
   await page.getByText('Registration successful. Please log in.').waitFor();
 }
 
-async function loginWith(page: Page, identifier: string, password: string) {
+async function loginWith(page: Page, identifier: string, password: string, greeting = 'Welcome back!') {
   await page.getByLabel('Email or username').fill(identifier);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByText('Welcome back!').waitFor();
+  await page.getByText(greeting).waitFor();
 }
 

@@ -40,16 +40,33 @@ export class Browser {
 
   /** Takes over another browser's session (its `name=value` cookie), as if the cookie were copied across. */
   useSession(cookie: string): void {
-    const jar = (this.agent as unknown as { jar: { setCookie(cookie: string, domain: string, path: string): void } }).jar;
-    jar.setCookie(cookie, '127.0.0.1', '/');
+    this.setCookie(cookie);
+  }
+
+  /** Stores a `name=value` cookie, as if the server had set it. */
+  setCookie(cookie: string): void {
+    this.jar.setCookie(cookie, '127.0.0.1', '/');
   }
 
   /** The session cookie this browser holds (name=value), or undefined. */
   sessionCookie(): string | undefined {
-    const jar = (this.agent as unknown as { jar: { getCookies(o: object): { name: string; value: string }[] } }).jar;
-    const cookie = jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).find((c) => /^(__Host-)?photosphere$/.test(c.name));
+    return this.cookie((name) => name.includes('photosphere'));
+  }
+
+  /** The first cookie (name=value) whose name matches, or undefined. */
+  cookie(named: (name: string) => boolean): string | undefined {
+    const cookie = this.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false }).find((c) => named(c.name));
     return cookie ? `${cookie.name}=${cookie.value}` : undefined;
   }
+
+  private get jar() {
+    return (this.agent as unknown as { jar: CookieJar }).jar;
+  }
+}
+
+interface CookieJar {
+  setCookie(cookie: string, domain: string, path: string): void;
+  getCookies(options: object): { name: string; value: string }[];
 }
 
 export const STRONG_PASSWORD = 'Sunny Day!42';

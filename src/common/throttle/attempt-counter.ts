@@ -1,24 +1,44 @@
 import { Clock } from '../time/clock';
+import { DEFAULT_MAX_KEYS, ExpiringMap } from './expiring-map';
 
-/** Counts events per key within a sliding window, in memory, on the app's Clock. */
+/**
+ * Counts events per key within a sliding window, in memory, on the app's Clock. A key goes once its last event has
+ * left the window, and at most `maxKeys` keys are kept (the least recently counted goes first; see ExpiringMap).
+ */
 export class AttemptCounter {
-  private readonly events = new Map<string, number[]>();
+  private readonly events: ExpiringMap<number[]>;
 
   constructor(
     private readonly clock: Clock,
     private readonly windowMs: number,
-  ) {}
+    maxKeys = DEFAULT_MAX_KEYS,
+  ) {
+    this.events = new ExpiringMap(clock, maxKeys);
+  }
+
+  /** Keys held now (bounded by `maxKeys`). */
+  get size(): number {
+    return this.events.size;
+  }
 
   count(key: string): number {
     return this.recent(key).length;
   }
 
-  record(key: string): void {
-    this.events.set(key, [...this.recent(key), this.clock.now().getTime()]);
+  /** Counts one event now and returns its time, with which `forget` can take it back. */
+  record(key: string): number {
+    const now = this.clock.now().getTime();
+    this.events.set(key, [...this.recent(key), now], now + this.windowMs);
+    return now;
   }
 
-  clear(key: string): void {
-    this.events.delete(key);
+  /** Takes back one event counted at `time` (an attempt that turned out not to count). */
+  forget(key: string, time: number): void {
+    const events = this.events.get(key) ?? [];
+    const index = events.indexOf(time);
+    if (index < 0) return;
+    events.splice(index, 1);
+    if (events.length === 0) this.events.delete(key);
   }
 
   /** Seconds until the oldest counted event leaves the window (when one more attempt becomes possible). */
@@ -29,8 +49,6 @@ export class AttemptCounter {
 
   private recent(key: string): number[] {
     const since = this.clock.now().getTime() - this.windowMs;
-    const recent = (this.events.get(key) ?? []).filter((time) => time > since);
-    if (recent.length === 0) this.events.delete(key);
-    return recent;
+    return (this.events.get(key) ?? []).filter((time) => time > since);
   }
 }

@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
-import { Clock, CLOCK } from '../time/clock';
+import { Clock } from '../time/clock';
+import { ExpiringMap } from './expiring-map';
 
 interface Window {
   hits: number;
@@ -8,29 +8,33 @@ interface Window {
   blockedUntil?: number;
 }
 
-const PRUNE_EVERY = 1000;
-
 /**
  * @nestjs/throttler's counters, in memory, on the app's Clock (so tests can move time). The same fixed-window
- * semantics as the library's own storage: over the limit, the key is blocked for `blockDuration`.
+ * semantics as the library's own storage: over the limit, the key is blocked for `blockDuration`. Keys are per
+ * client address and route, held in an ExpiringMap: expired windows are swept and the map is capped. Filling the
+ * cap takes as many client addresses as it holds, and whoever has those needs no eviction to send more requests.
  */
-@Injectable()
 export class ClockThrottlerStorage implements ThrottlerStorage {
-  private readonly windows = new Map<string, Window>();
-  private calls = 0;
+  private readonly windows: ExpiringMap<Window>;
 
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    maxKeys?: number,
+  ) {
+    this.windows = new ExpiringMap(clock, maxKeys);
+  }
+
+  /** Keys held now (bounded by `maxKeys`). */
+  get size(): number {
+    return this.windows.size;
+  }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number) {
     const now = this.clock.now().getTime();
-    if (++this.calls % PRUNE_EVERY === 0) this.prune(now);
-    let window = this.windows.get(key);
-    if (!window || (window.blockedUntil === undefined && window.expiresAt <= now) || (window.blockedUntil !== undefined && window.blockedUntil <= now)) {
-      window = { hits: 0, expiresAt: now + ttl };
-      this.windows.set(key, window);
-    }
+    const window = this.windows.get(key) ?? { hits: 0, expiresAt: now + ttl };
     window.hits++;
     if (window.blockedUntil === undefined && window.hits > limit) window.blockedUntil = now + blockDuration;
+    this.windows.set(key, window, window.blockedUntil ?? window.expiresAt);
     const seconds = (until: number) => Math.max(0, Math.ceil((until - now) / 1000));
     return {
       totalHits: window.hits,
@@ -38,11 +42,5 @@ export class ClockThrottlerStorage implements ThrottlerStorage {
       isBlocked: window.blockedUntil !== undefined,
       timeToBlockExpire: window.blockedUntil === undefined ? 0 : seconds(window.blockedUntil),
     };
-  }
-
-  private prune(now: number): void {
-    for (const [key, window] of this.windows) {
-      if (Math.max(window.expiresAt, window.blockedUntil ?? 0) <= now) this.windows.delete(key);
-    }
   }
 }

@@ -31,6 +31,8 @@ declare global {
       id: string;
       /** Set by the LoginGuard when the password was right but the account is disabled. */
       loginRefusedAsDisabled?: boolean;
+      /** Set by the LoginGuard when this login is the account's first. */
+      firstLogin?: boolean;
     }
   }
 }
