@@ -7,8 +7,10 @@ import { configureApp } from './app.setup';
 import { ConfigError, loadConfig } from './config/app-config';
 import { loadEnvFile } from './config/env-file';
 import { withSessionSecret } from './config/session-secret';
+import { createFilesPrivately } from './common/private-files';
 
 async function bootstrap(): Promise<void> {
+  createFilesPrivately();
   loadEnvFile();
   let config;
   try {

@@ -32,12 +32,14 @@
     bar.hidden = false;
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });
-  // The server is busy with other uploads (503 with Retry-After; its toast says so): send the same files again after
-  // the time it asks for, a few times, instead of making the person pick them again.
+  // The server is busy with other uploads, or with this person's own others (503 or 429 with Retry-After; its toast
+  // says so): send the same files again after the time it asks for, a few times, instead of making the person pick
+  // them again.
   var UPLOAD_RETRIES = 3;
   var uploadRetries = 0;
   function retryUploadLater(form, xhr) {
-    var seconds = xhr && xhr.status === 503 ? parseInt(xhr.getResponseHeader('Retry-After'), 10) : NaN;
+    var busy = xhr && (xhr.status === 503 || xhr.status === 429);
+    var seconds = busy ? parseInt(xhr.getResponseHeader('Retry-After'), 10) : NaN;
     if (isNaN(seconds) || uploadRetries >= UPLOAD_RETRIES) return false;
     uploadRetries += 1;
     setTimeout(function () { form.requestSubmit(); }, seconds * 1000);

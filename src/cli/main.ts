@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createFilesPrivately } from '../common/private-files';
 import { ConfigError } from '../config/app-config';
 import { loadEnvFile } from '../config/env-file';
 import { CliCommand, CliUsageError } from './cli-command';
@@ -12,6 +13,7 @@ async function main([name, ...args]: string[]): Promise<number> {
     printHelp();
     return name && name !== 'help' && name !== '--help' ? 2 : 0;
   }
+  createFilesPrivately();
   loadEnvFile();
   try {
     return await command.run(args);

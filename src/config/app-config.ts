@@ -11,6 +11,10 @@ export interface UploadLimits {
   maxPixels: number;
   /** Upload requests handled at once by this instance; more get 503 with Retry-After. */
   maxConcurrent: number;
+  /** Upload requests of one account handled at once by this instance; more get 429 with Retry-After. */
+  maxConcurrentPerAccount: number;
+  /** An upload whose client sends nothing for this long is ended (408) and cleaned up. */
+  idleMs: number;
 }
 
 /** The Node HTTP server's limits and the graceful shutdown (see src/server.ts). */
@@ -102,6 +106,8 @@ export function loadConfig(env: Env = process.env): EnvConfig {
       maxFiles: integer(env, 'MAX_UPLOAD_FILES', 100, 1, 1000),
       maxPixels: integer(env, 'MAX_IMAGE_MEGAPIXELS', 100, 1, 1000) * 1_000_000,
       maxConcurrent: integer(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 1000),
+      maxConcurrentPerAccount: integer(env, 'MAX_CONCURRENT_UPLOADS_PER_ACCOUNT', 2, 1, 1000),
+      idleMs: integer(env, 'UPLOAD_IDLE_SECONDS', 30, 1, 3600) * 1000,
     },
     server: {
       headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_SECONDS', 20, 1, 600) * 1000,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../common/private-files';
 import { AppConfig, EnvConfig } from './app-config';
 
 /**
@@ -9,7 +10,7 @@ import { AppConfig, EnvConfig } from './app-config';
  */
 export function withSessionSecret(config: EnvConfig): AppConfig {
   if (config.sessionSecret) return { ...config, sessionSecret: config.sessionSecret };
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const file = join(config.dataDir, 'session-secret');
   try {
     return { ...config, sessionSecret: readFileSync(file, 'utf8').trim() };
@@ -18,7 +19,7 @@ export function withSessionSecret(config: EnvConfig): AppConfig {
   }
   const secret = randomBytes(48).toString('base64url');
   try {
-    writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, secret + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     return { ...config, sessionSecret: secret };
   } catch (error) {
     // Another process created it first: use theirs.

@@ -1,8 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
 import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { DynamicModule, Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../common/private-files';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { databaseOptions } from './database-options';
@@ -16,7 +17,7 @@ const logger = new Logger('Database');
 @Module({})
 export class DatabaseModule implements OnModuleInit {
   static forRoot(config: AppConfig): DynamicModule {
-    if (config.database.driver === 'sqlite') mkdirSync(dirname(config.database.file), { recursive: true });
+    if (config.database.driver === 'sqlite') createPrivately(config.database.file);
     const options = databaseOptions(config, (message) => logger.log(message.replace(/^\[migrator\] /, '')));
     // The request context is opened in app.setup.ts, before the session store and passport need it.
     return { module: DatabaseModule, imports: [MikroOrmModule.forRoot({ ...options, registerRequestContext: false })] };
@@ -36,4 +37,10 @@ export class DatabaseModule implements OnModuleInit {
         : `Database ${where} is up to date`,
     );
   }
+}
+
+/** The SQLite file is made (empty) before SQLite opens it, so it is private; its journal files take its mode. */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+  closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
 }

@@ -9,10 +9,10 @@ import { APP_CONFIG } from '../config/config.module';
 import { BLOB_STORAGE, BlobStorage, StorageUnavailableError } from '../storage/blob-storage.port';
 import { cleanDisplayName } from './display-name';
 import { ImageProcessor, ImageRejectedError } from './image-processor';
-import { AcceptedImageType, sniffImageType } from './image-types';
+import { AcceptedImageType, NOT_A_SUPPORTED_IMAGE, sniffImageType } from './image-types';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
-import { StorageQuota, storageFullMessage } from './storage-quota.service';
+import { fits, quotaRefusal, StorageQuota } from './storage-quota.service';
 import { spool, spoolDirOf, SpooledFile } from './upload-spool';
 import { UploadSummary } from './upload-summary';
 
@@ -62,26 +62,26 @@ export class PhotoUploadService {
         await spooled.remove();
       }
     }
-    if (files.tooMany) {
+    if (files.tooManyFiles) {
       summary.skipped.push(`Only ${this.config.uploads.maxFiles} files can be uploaded at once; the rest were not uploaded.`);
     }
     return summary;
   }
 
   private async accept(ownerId: string, name: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
-    const { maxFileBytes, maxPixels } = this.config.uploads;
+    const { maxFileBytes } = this.config.uploads;
     if (file.truncated) throw new Skipped(`${name} is larger than ${Math.round(maxFileBytes / 1024 / 1024)} MB.`);
     if (file.size === 0) throw new Skipped(`${name} is empty.`);
     const contentType = await sniffImageType(file.head);
-    if (!contentType) throw new Skipped(`${name} is not a JPEG or PNG image.`);
+    if (!contentType) throw new Skipped(`${name} ${NOT_A_SUPPORTED_IMAGE}`);
     if (await this.em.count(Photo, { ownerId, sha256: file.sha256 })) throw new Skipped(`${name} is already in your library.`);
-    if (!(await this.quota.reserve(ownerId, file.size))) {
-      throw new Skipped(`${name} was not stored. ${storageFullMessage(await this.quota.usage(ownerId))}`);
-    }
-    try {
-      const image = await this.images.inspect(file.path, maxPixels);
-      const renditions = await this.images.renditions(file.path, maxPixels);
-      const photo = this.em.create(Photo, {
+    // Refused before the costly decode when it plainly does not fit; the binding check comes with the row, below.
+    const usage = await this.quota.usage(ownerId);
+    if (!fits(usage, file.size)) throw new Skipped(quotaRefusal(name, file.size, usage));
+    const { image, renditions } = await this.decode(name, file.path);
+    const photo = this.em.create(
+      Photo,
+      {
         ownerId,
         displayName: name,
         contentType,
@@ -91,16 +91,27 @@ export class PhotoUploadService {
         uploadedAt: this.clock.now(),
         status: 'pending',
         uploader: this.config.instanceId,
-      });
-      return await this.store(photo, file, contentType, renditions, signal);
+      },
+      { persist: false },
+    );
+    return this.store(photo, file, contentType, renditions, signal);
+  }
+
+  /** The image's dimensions and capture date, and its thumbnail and preview; a file sharp cannot read is skipped. */
+  private async decode(name: string, path: string) {
+    const { maxPixels } = this.config.uploads;
+    try {
+      return { image: await this.images.inspect(path, maxPixels), renditions: await this.images.renditions(path, maxPixels) };
     } catch (error) {
-      await this.quota.release(ownerId, file.size);
       if (error instanceof ImageRejectedError) throw new Skipped(`${name} ${error.message}`);
       throw error;
     }
   }
 
-  /** Row first (pending), then the blobs, then ready; on any failure the blobs and the row are removed again. */
+  /**
+   * Row first (pending, its bytes counted in the same transaction), then the blobs, then ready; on any failure the blobs
+   * and the row are removed again and the bytes given back.
+   */
   private async store(
     photo: Photo,
     file: SpooledFile,
@@ -109,9 +120,10 @@ export class PhotoUploadService {
     signal?: AbortSignal,
   ): Promise<Photo> {
     try {
-      await this.em.persistAndFlush(photo);
+      if (!(await this.quota.addPhoto(photo))) {
+        throw new Skipped(quotaRefusal(photo.displayName, photo.sizeBytes, await this.quota.usage(photo.ownerId)));
+      }
     } catch (error) {
-      this.em.clear();
       if (error instanceof UniqueConstraintViolationException) throw new Skipped(`${photo.displayName} is already in your library.`);
       throw error;
     }
@@ -120,8 +132,8 @@ export class PhotoUploadService {
       await this.storage.put(keys.original, createReadStream(file.path), { contentType, signal });
       await this.storage.put(keys.thumbnail, Readable.from(renditions.thumbnail), { contentType: 'image/webp', signal });
       await this.storage.put(keys.preview, Readable.from(renditions.preview), { contentType: 'image/webp', signal });
+      await this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' });
       photo.status = 'ready';
-      await this.em.flush();
       return photo;
     } catch (error) {
       await this.undo(photo, Object.values(keys));
@@ -130,11 +142,7 @@ export class PhotoUploadService {
   }
 
   private async undo(photo: Photo, keys: string[]): Promise<void> {
-    const results = await Promise.allSettled([
-      ...keys.map((key) => this.storage.delete(key)),
-      this.em.fork().nativeDelete(Photo, { id: photo.id }),
-    ]);
-    this.em.clear();
+    const results = await Promise.allSettled([...keys.map((key) => this.storage.delete(key)), this.quota.removePhoto(photo)]);
     if (results.some((r) => r.status === 'rejected')) {
       this.logger.warn({ msg: 'Could not fully undo a failed upload; storage:check will clean it', photoId: photo.id });
     }

@@ -8,6 +8,7 @@ import { multipartFiles } from '../common/http/multipart-files';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { imageEtag, sendImage } from './image-response';
+import { ACCEPTED_IMAGE_MEDIA_TYPES, ACCEPTED_IMAGE_NAMES } from './image-types';
 import { Rendition } from './photo-keys';
 import { PhotoUploadService } from './photo-upload.service';
 import { photoCard, photoDetails } from './photo.view';
@@ -40,6 +41,8 @@ export class PhotosController {
       title: 'Your photos',
       olderPage: model.photos.length > 0 && before !== undefined,
       empty: page.photos.length === 0 && before === undefined,
+      acceptedTypes: ACCEPTED_IMAGE_MEDIA_TYPES,
+      acceptedNames: ACCEPTED_IMAGE_NAMES,
       maxUploadMb: Math.round(this.config.uploads.maxFileBytes / 1024 / 1024),
       maxFiles: this.config.uploads.maxFiles,
     });
@@ -56,6 +59,7 @@ export class PhotosController {
       maxFileBytes: this.config.uploads.maxFileBytes,
       csrfVerified: matchesCsrfToken(expected, req.get(CSRF_HEADER)),
       verifyCsrf: (token) => matchesCsrfToken(expected, token),
+      idleMs: this.config.uploads.idleMs,
     });
     const summary = await this.uploads.upload(req.user!.id, files, abortedWith(res));
     const outcome = describeUpload(summary);

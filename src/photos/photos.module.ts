@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { Clock, CLOCK } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { ImageProcessor } from './image-processor';
 import { Photo } from './photo.entity';
 import { PhotoUploadService } from './photo-upload.service';
@@ -24,15 +25,18 @@ export class PhotosModule implements OnApplicationBootstrap {
     private readonly storageCheck: StorageCheckService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
   ) {}
 
   /**
-   * Start-up clean-up after a crash: this instance's temporary upload files go first (before any request is served,
-   * so none is in use), then the storage check runs in the background while the app serves requests.
+   * Start-up clean-up after a crash: this instance's temporary files — its uploads being received, and (local disk) its
+   * blobs being written — go first (before any request is served, so none is in use), then the storage check runs in
+   * the background while the app serves requests.
    */
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.storageCheckOnStart) return;
     await rm(spoolDirOf(this.config), { recursive: true, force: true });
+    await this.storage.removeUnfinished();
     const restarted = { instanceId: this.config.instanceId, startedAt: this.clock.now() };
     this.storageCheck.run({ restarted }).catch((error) => new Logger('StorageCheck').error({ msg: 'Storage check failed', error: String(error) }));
   }

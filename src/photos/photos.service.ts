@@ -74,14 +74,12 @@ export class PhotosService {
   }
 
   /**
-   * Removes the row first, then the blobs: a failure in between leaves only an orphan blob (which storage:check
-   * removes), never a row without its bytes.
+   * Removes the row first (its bytes given back with it), then the blobs: a failure in between leaves only an orphan
+   * blob (which storage:check removes), never a row without its bytes.
    */
   async delete(ownerId: string, id: string): Promise<Photo> {
     const photo = await this.findOwned(ownerId, id);
-    const deleted = await this.em.nativeDelete(Photo, { id: photo.id, ownerId });
-    if (deleted === 0) throw new PhotoNotFoundException();
-    await this.quota.release(ownerId, photo.sizeBytes);
+    if (!(await this.quota.removePhoto(photo))) throw new PhotoNotFoundException();
     const results = await Promise.allSettled(Object.values(photoKeys(photo)).map((key) => this.storage.delete(key)));
     if (results.some((r) => r.status === 'rejected')) {
       this.logger.warn({ msg: 'Photo deleted but some blobs were not; storage:check will remove them', photoId: photo.id });

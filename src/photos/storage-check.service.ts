@@ -4,7 +4,7 @@ import { Clock, CLOCK } from '../common/time/clock';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
-import { StorageQuota } from './storage-quota.service';
+import { QuotaCorrection, StorageQuota } from './storage-quota.service';
 
 /** Uploads still `pending` after this long were interrupted (crash, kill -9) and are cleaned up. */
 export const STALE_PENDING_MS = 15 * 60_000;
@@ -25,11 +25,14 @@ export interface StorageReport {
   missingBlobs: number;
   /** Interrupted uploads (pending for 15 minutes, or this instance's from before its restart): rows and blobs removed. */
   stalePending: number;
+  /** Accounts whose bytes used were not the sum of their photos' sizes: set to it. */
+  usageCorrected: QuotaCorrection[];
 }
 
 /**
  * Makes storage and database agree again after crashes or partial failures: every blob belongs to a photo row,
- * and every ready photo has all of its blobs. Run at start-up and by `npm run storage:check`.
+ * every ready photo has all of its blobs, and every account's bytes used are the sum of its photos' sizes. Run at
+ * start-up and by `npm run storage:check`.
  */
 @Injectable()
 export class StorageCheckService {
@@ -44,7 +47,7 @@ export class StorageCheckService {
 
   async run(options: StorageCheckOptions = {}): Promise<StorageReport> {
     const em = this.em.fork();
-    const report: StorageReport = { orphanBlobs: 0, missingBlobs: 0, stalePending: 0 };
+    const report: StorageReport = { orphanBlobs: 0, missingBlobs: 0, stalePending: 0, usageCorrected: [] };
 
     const cutoff = new Date(this.clock.now().getTime() - STALE_PENDING_MS);
     const { restarted } = options;
@@ -52,7 +55,7 @@ export class StorageCheckService {
       status: 'pending',
       $or: [{ uploadedAt: { $lt: cutoff } }, ...(restarted ? [{ uploader: restarted.instanceId, uploadedAt: { $lt: restarted.startedAt } }] : [])],
     });
-    for (const photo of stale) await this.remove(em, photo);
+    for (const photo of stale) await this.remove(photo);
     report.stalePending = stale.length;
 
     const blobsByPhoto = new Map<string, string[]>();
@@ -77,18 +80,21 @@ export class StorageCheckService {
         const stored = new Set(blobsByPhoto.get(photo.id) ?? []);
         return Object.values(photoKeys(photo)).some((key) => !stored.has(key));
       });
-      for (const photo of broken) await this.remove(em, photo);
+      for (const photo of broken) await this.remove(photo);
       report.missingBlobs += broken.length;
       if (ready.length < BATCH) break;
       after = ready[ready.length - 1].id;
     }
 
-    this.logger.log({ msg: 'Storage check finished', ...report });
+    // Last, once the removals above have given their bytes back.
+    report.usageCorrected = await this.quota.recount();
+    const usageCorrected = report.usageCorrected.map(({ userId, wasBytes, nowBytes }) => ({ userId, wasBytes, nowBytes }));
+    this.logger.log({ msg: 'Storage check finished', ...report, usageCorrected });
     return report;
   }
 
-  private async remove(em: EntityManager, photo: Photo): Promise<void> {
-    if (await em.nativeDelete(Photo, { id: photo.id })) await this.quota.release(photo.ownerId, photo.sizeBytes);
+  private async remove(photo: Photo): Promise<void> {
+    await this.quota.removePhoto(photo);
     for (const key of Object.values(photoKeys(photo))) await this.storage.delete(key);
   }
 }

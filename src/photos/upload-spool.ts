@@ -4,6 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../common/private-files';
 import type { AppConfig } from '../config/app-config';
 import { SNIFF_BYTES } from './image-types';
 
@@ -28,7 +29,7 @@ export function spoolDirOf(config: Pick<AppConfig, 'dataDir' | 'instanceId'>): s
  * checked and decoded without ever being held in memory and without touching storage until it is accepted.
  */
 export async function spool(stream: Readable & { truncated?: boolean }, dir: string, signal?: AbortSignal): Promise<SpooledFile> {
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const path = join(dir, `${randomUUID()}.upload`);
   const hash = createHash('sha256');
   const head: Buffer[] = [];
@@ -43,7 +44,7 @@ export async function spool(stream: Readable & { truncated?: boolean }, dir: str
   });
   const remove = () => rm(path, { force: true });
   try {
-    await pipeline(stream, measure, createWriteStream(path), { signal });
+    await pipeline(stream, measure, createWriteStream(path, { mode: PRIVATE_FILE_MODE }), { signal });
   } catch (error) {
     await remove();
     throw error;

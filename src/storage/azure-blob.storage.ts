@@ -37,6 +37,9 @@ export class AzureBlobStorage implements BlobStorage {
     await this.call('create the container', () => this.container.createIfNotExists()); // no `access`: private
   }
 
+  /** Nothing to do: blocks of an interrupted upload were never committed, and Azure discards them after a week. */
+  async removeUnfinished(): Promise<void> {}
+
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredBlob> {
     const blob = this.container.getBlockBlobClient(checked(key));
     options.signal?.throwIfAborted();

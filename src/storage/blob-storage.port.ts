@@ -30,6 +30,11 @@ export interface PutOptions {
 export interface BlobStorage {
   /** Prepares the backing store (creates the folder or the private container). Called once at start-up. */
   init(): Promise<void>;
+  /**
+   * Removes what writes cut short by a crash of this instance's previous run left behind. Called at its start-up
+   * before it stores anything, never while it runs (`npm run cli` commands do not call it).
+   */
+  removeUnfinished(): Promise<void>;
   /** Stores the stream under the key, replacing nothing half-written: the blob appears whole or not at all. */
   put(key: string, body: Readable, options: PutOptions): Promise<StoredBlob>;
   /** Throws BlobNotFoundError when there is no such blob. */

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, Stats } from 'node:fs';
-import { mkdir, open, opendir, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../common/private-files';
 import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StoredBlob } from './blob-storage.port';
 import { assertSafeKey, assertSafePrefix } from './storage-key';
 
 const INCOMING = '.incoming';
-/** A temp file not written to for this long belongs to an upload that died with its process. */
-const STALE_INCOMING_MS = 60 * 60_000;
+const PRIVATE_DIRS = { recursive: true, mode: PRIVATE_DIR_MODE } as const;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -19,7 +19,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.gif': 'image/gif',
 };
 
-/** Keeps blobs as files under one root folder; writes go to `.incoming` first and are renamed into place whole. */
+/**
+ * Keeps blobs as files under one root folder (one instance's: local disk is for one machine); writes go to `.incoming`
+ * first and are renamed into place whole. Folders and files are private to the app's user.
+ */
 export class LocalDiskStorage implements BlobStorage {
   private readonly root: string;
 
@@ -27,22 +30,22 @@ export class LocalDiskStorage implements BlobStorage {
     this.root = resolve(root);
   }
 
-  /** Creates the root, and removes temp files that an earlier crash left behind (untouched for STALE_INCOMING_MS). */
   async init(): Promise<void> {
-    const incoming = join(this.root, INCOMING);
-    await mkdir(incoming, { recursive: true });
-    for (const name of await readdir(incoming)) {
-      const stats = await stat(join(incoming, name)).catch(() => undefined);
-      if (stats && Date.now() - stats.mtimeMs > STALE_INCOMING_MS) await rm(join(incoming, name), { force: true, recursive: true });
-    }
+    await mkdir(join(this.root, INCOMING), PRIVATE_DIRS);
+  }
+
+  /** The temp files of writes that a crash (kill -9, power cut) interrupted: never to be renamed into place. */
+  async removeUnfinished(): Promise<void> {
+    await rm(join(this.root, INCOMING), { recursive: true, force: true });
+    await mkdir(join(this.root, INCOMING), PRIVATE_DIRS);
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredBlob> {
     const target = this.pathOf(key);
     const temp = join(this.root, INCOMING, randomUUID());
     try {
-      await mkdir(dirname(temp), { recursive: true });
-      await pipeline(body, createWriteStream(temp, { flags: 'wx' }), { signal: options.signal });
+      await mkdir(dirname(temp), PRIVATE_DIRS);
+      await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE }), { signal: options.signal });
       const stats = await flushToDisk(temp);
       options.signal?.throwIfAborted();
       await this.moveIntoPlace(temp, target);
@@ -116,7 +119,7 @@ export class LocalDiskStorage implements BlobStorage {
   private async moveIntoPlace(temp: string, target: string): Promise<void> {
     // A concurrent delete may remove the freshly made (still empty) folder before the rename; make it again then.
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(target), PRIVATE_DIRS);
       try {
         return await rename(temp, target);
       } catch (error) {

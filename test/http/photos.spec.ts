@@ -7,7 +7,7 @@ import { Browser, loggedInBrowser } from '../support/browser';
 import { gif, jpeg, jpegWithExif, png, pngClaiming, webp } from '../support/images';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
-import { asBuffer, flashAfter, photoIds, sha256, upload } from '../support/uploads';
+import { asBuffer, decodeEntities, flashAfter, photoIds, sha256, upload } from '../support/uploads';
 
 
 /** For tests that store dozens of real photos (every rendition and blob), which take long on a busy machine. */
@@ -75,10 +75,10 @@ describe.each(backends())('photos [%s]', (backend) => {
       ]);
       expect(res.status).toBe(303);
       expect(await flashAfter(browser)).toBe(
-        '1 photo uploaded. 7 skipped: notes.png is not a JPEG or PNG image. ' +
+        '1 photo uploaded. 7 skipped: notes.png is not a supported image (JPEG, PNG, WebP or GIF). ' +
           'junk.png could not be read as an image; it may be damaged. ' +
           'cut.jpg could not be read as an image; it may be damaged or incomplete. ' +
-          'empty.jpg is empty. page.jpg is not a JPEG or PNG image. drawing.svg is not a JPEG or PNG image. ' +
+          'empty.jpg is empty. page.jpg is not a supported image (JPEG, PNG, WebP or GIF). drawing.svg is not a supported image (JPEG, PNG, WebP or GIF). ' +
           'bomb.png is too large: 20000 × 20000 pixels (at most 100 megapixels).',
       );
       const owner = (await rows({ displayName: 'ok.jpg' }))[0].ownerId;
@@ -104,6 +104,19 @@ describe.each(backends())('photos [%s]', (backend) => {
       await upload(browser, files);
       expect(await flashAfter(browser)).toBe('100 photos uploaded. 1 skipped: Only 100 files can be uploaded at once; the rest were not uploaded.');
     }, SLOW_UPLOADS_MS); // 100 real uploads: 12–19 s on MariaDB + Azurite, over 30 s on a busy machine
+
+    it('refuses more than 20 other form fields as what they are, not as too many files', async () => {
+      const browser = await loggedInBrowser(t.app, 'manyfields');
+      let req = browser.agent.post('/upload-photos').redirects(0).field('_csrf', browser.csrfToken!);
+      for (let i = 0; i < 130; i++) req = req.field(`extra${i}`, 'x');
+      const res = await req.attach('photos', await jpeg(200, 150, next()), { filename: 'one.jpg', contentType: 'image/jpeg' });
+      expect({ status: res.status, message: decodeEntities(res.text).includes('The upload has more than 20 form fields besides the photos.') }).toEqual({
+        status: 400,
+        message: true,
+      });
+      expect(await flashAfter(browser)).not.toContain('Only 100 files');
+      expect(await rows({ displayName: 'one.jpg' })).toHaveLength(0);
+    });
 
     it('does not store the same bytes twice, but keeps different photos with the same name', async () => {
       const browser = await loggedInBrowser(t.app, 'dupes');
@@ -143,14 +156,14 @@ describe.each(backends())('photos [%s]', (backend) => {
       expect(ok.status).toBe(200);
       expect(photoIds(ok.text)).toHaveLength(1);
       expect(ok.text).toContain('<div id="toasts" hx-swap-oob="beforeend">');
-      expect(ok.text).toContain('1 photo uploaded. 1 skipped: notes.txt is not a JPEG or PNG image.');
+      expect(ok.text).toContain('1 photo uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP or GIF).');
       expect(ok.text).toContain('<div id="empty-state" hidden hx-swap-oob="true">');
       expect(ok.text).not.toContain('<html');
       const bad = await upload(browser, [{ name: 'notes.txt', data: Buffer.from('hi') }], { htmx: true });
       expect(bad.status).toBe(422);
       expect(bad.headers['hx-reswap']).toBe('none');
       expect(photoIds(bad.text)).toHaveLength(0);
-      expect(bad.text).toContain('No photos uploaded. 1 skipped: notes.txt is not a JPEG or PNG image.');
+      expect(bad.text).toContain('No photos uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP or GIF).');
     });
 
     it('asks for files when none were sent', async () => {

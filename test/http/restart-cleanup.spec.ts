@@ -39,11 +39,11 @@ describe.each(backends())('start-up clean-up of interrupted uploads [%s]', (back
     await t.app.get(MikroORM).em.fork().nativeUpdate(Photo, { displayName: 'web-1-after.jpg' }, { uploader: 'web-1' });
 
     const report = await t.app.get(StorageCheckService).run({ restarted: { instanceId: 'web-1', startedAt } });
-    expect(report).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 2 });
+    expect(report).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 2, usageCorrected: [] });
     expect(await remaining()).toEqual(['web-1-after.jpg', 'web-2.jpg']);
 
     // The operator's storage:check (no restart) applies only the 15-minute rule.
-    expect(await t.app.get(StorageCheckService).run()).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 0 });
+    expect(await t.app.get(StorageCheckService).run()).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 0, usageCorrected: [] });
     t.clock.advance(16 * MINUTE);
     expect((await t.app.get(StorageCheckService).run()).stalePending).toBe(2);
   });

@@ -4,12 +4,14 @@ import { Readable } from 'node:stream';
 import { Photo } from '../../src/photos/photo.entity';
 import { photoKeys } from '../../src/photos/photo-keys';
 import { StorageCheckService } from '../../src/photos/storage-check.service';
+import { QuotaCorrection, StorageQuota } from '../../src/photos/storage-quota.service';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
+import { User } from '../../src/users/user.entity';
 import { loggedInBrowser } from '../support/browser';
 import { jpeg } from '../support/images';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
-import { photoIds, upload } from '../support/uploads';
+import { decodeEntities, photoIds, upload } from '../support/uploads';
 
 const MINUTE = 60_000;
 
@@ -43,24 +45,72 @@ describe.each(backends())('storage check [%s]', (backend) => {
     const interrupted = em().create(Photo, {
       ownerId, displayName: 'killed.jpg', contentType: 'image/jpeg', sizeBytes: 10, width: 1, height: 1,
       sha256: 'f'.repeat(64), uploadedAt: t.clock.now(), status: 'pending',
-    });
-    await em().persistAndFlush(interrupted);
+    }, { persist: false });
+    expect(await t.app.get(StorageQuota).addPhoto(interrupted)).toBe(true); // as the upload did: its row, its bytes counted
     await storage.put(photoKeys(interrupted).original, Readable.from(Buffer.from('partial')), { contentType: 'image/jpeg' });
 
     // Within the first 15 minutes nothing that might still be in flight is touched, but the orphan is gone.
-    expect(await sut.run()).toEqual({ orphanBlobs: 1, missingBlobs: 0, stalePending: 0 });
+    expect(await sut.run()).toEqual({ orphanBlobs: 1, missingBlobs: 0, stalePending: 0, usageCorrected: [] });
     expect(await exists(orphanKey)).toBe(false);
     expect(await em().count(Photo, { id: interrupted.id })).toBe(1);
 
     t.clock.advance(16 * MINUTE);
-    expect(await sut.run()).toEqual({ orphanBlobs: 0, missingBlobs: 1, stalePending: 1 });
+    expect(await sut.run()).toEqual({ orphanBlobs: 0, missingBlobs: 1, stalePending: 1, usageCorrected: [] });
     expect(await em().count(Photo, { id: { $in: [broken.id, interrupted.id] } })).toBe(0);
     for (const key of [...Object.values(photoKeys(broken)), photoKeys(interrupted).original]) expect(await exists(key)).toBe(false);
 
     expect(await em().count(Photo, { id: healthy.id })).toBe(1);
     for (const key of Object.values(photoKeys(healthy))) expect(await exists(key)).toBe(true);
     expect(photoIds((await browser.get('/')).text)).toEqual([healthy.id]);
-    expect(await sut.run()).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 0 });
+    expect(await sut.run()).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 0, usageCorrected: [] });
+    expect((await em().findOneOrFail(User, { id: ownerId })).usedBytes).toBe(healthy.sizeBytes);
+  });
+
+  it('recounts bytes used that no photo accounts for (a crash of an older version), and reports what it corrected', async () => {
+    const [lost, negative, right] = await Promise.all(['lostbytes', 'negative', 'rightbytes'].map((name) => loggedInBrowser(t.app, name)));
+    await upload(lost, [{ name: 'one.jpg', data: await jpeg(300, 200, 11) }]);
+    await upload(right, [{ name: 'two.jpg', data: await jpeg(300, 200, 12) }]);
+    const user = (username: string) => em().findOneOrFail(User, { usernameKey: username });
+    const sizeOf = async (username: string) => (await em().find(Photo, { ownerId: (await user(username)).id })).reduce((sum, p) => sum + p.sizeBytes, 0);
+    const lostSize = await sizeOf('lostbytes');
+    // 170 KB reserved by an upload killed before its row was written; and a count that went below zero.
+    await em().nativeUpdate(User, { usernameKey: 'lostbytes' }, { usedBytes: lostSize + 170 * 1024 });
+    await em().nativeUpdate(User, { usernameKey: 'negative' }, { usedBytes: -5 });
+
+    const report = await sut.run();
+    expect({ ...report, usageCorrected: [...report.usageCorrected].sort((a, b) => a.username.localeCompare(b.username)) }).toEqual({
+      orphanBlobs: 0,
+      missingBlobs: 0,
+      stalePending: 0,
+      usageCorrected: [
+        { userId: (await user('lostbytes')).id, username: 'lostbytes', wasBytes: lostSize + 170 * 1024, nowBytes: lostSize },
+        { userId: (await user('negative')).id, username: 'negative', wasBytes: -5, nowBytes: 0 },
+      ],
+    });
+    expect((await user('lostbytes')).usedBytes).toBe(lostSize);
+    expect((await user('negative')).usedBytes).toBe(0);
+    expect((await user('rightbytes')).usedBytes).toBe(await sizeOf('rightbytes'));
+    expect(decodeEntities((await negative.get('/')).text)).toContain('Storage: 0 B used');
+    expect((await sut.run()).usageCorrected).toEqual([]);
+  });
+
+  it('never corrects an account while its uploads and deletes run beside the check', async () => {
+    const browser = await loggedInBrowser(t.app, 'busybee');
+    await upload(browser, [{ name: 'old.jpg', data: await jpeg(300, 200, 20) }]);
+    const [oldId] = photoIds((await browser.get('/')).text);
+    const uploads = Promise.all([21, 22].map(async (seed) => upload(browser, [{ name: `new-${seed}.jpg`, data: await jpeg(600, 400, seed) }])));
+    const deleted = browser.agent.post(`/delete-photo/${oldId}`).set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
+    let done = false;
+    const finished = Promise.all([uploads, deleted]).finally(() => (done = true));
+    const corrections: QuotaCorrection[] = [];
+    do corrections.push(...(await sut.run()).usageCorrected);
+    while (!done);
+    await finished;
+    expect(corrections).toEqual([]);
+    const owner = await em().findOneOrFail(User, { usernameKey: 'busybee' });
+    const photos = await em().find(Photo, { ownerId: owner.id });
+    expect(photos.map((p) => p.displayName).sort()).toEqual(['new-21.jpg', 'new-22.jpg']);
+    expect(owner.usedBytes).toBe(photos.reduce((sum, p) => sum + p.sizeBytes, 0));
   });
 });
 

@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -50,15 +50,20 @@ describe('LocalDiskStorage on disk', () => {
     expect(existsSync(join(subject.root, 'u1'))).toBe(false);
   });
 
-  it('removes temp files left by a crash an hour ago when it starts, but not fresh ones', async () => {
-    const stale = join(subject.root, '.incoming', 'stale');
-    const fresh = join(subject.root, '.incoming', 'fresh');
-    writeFileSync(stale, 'half a photo');
-    writeFileSync(fresh, 'an upload in progress');
-    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
-    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+  it('removes the temp files a crash left behind when asked at start-up, and only then (a CLI command beside it only inits)', async () => {
+    await subject.storage.put('u1/p1/a.jpg', Readable.from([Buffer.from('kept')]), { contentType: 'image/jpeg' });
+    writeFileSync(join(subject.root, '.incoming', 'half-written'), 'half a photo');
     await new LocalDiskStorage(subject.root).init();
-    expect(readdirSync(join(subject.root, '.incoming'))).toEqual(['fresh']);
+    expect(readdirSync(join(subject.root, '.incoming'))).toEqual(['half-written']);
+    await new LocalDiskStorage(subject.root).removeUnfinished();
+    expect(readdirSync(join(subject.root, '.incoming'))).toEqual([]);
+    expect(await subject.storage.exists('u1/p1/a.jpg')).toBe(true);
+  });
+
+  it('keeps its folders and files private to the app (0700 / 0600)', async () => {
+    await subject.storage.put('u1/p1/a.jpg', Readable.from([Buffer.from('private')]), { contentType: 'image/jpeg' });
+    const mode = (path: string) => (statSync(join(subject.root, path)).mode & 0o777).toString(8);
+    expect(['', '.incoming', 'u1', 'u1/p1', 'u1/p1/a.jpg'].map(mode)).toEqual(['700', '700', '700', '700', '600']);
   });
 
   it('removes folders left empty by a delete, up to but not including the root', async () => {

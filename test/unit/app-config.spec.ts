@@ -39,7 +39,7 @@ describe(loadConfig.name, () => {
       passwordResetMs: 30 * 60_000,
       defaultQuotaBytes: null,
       storageCheckOnStart: true,
-      uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000, maxConcurrent: 4 },
+      uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000, maxConcurrent: 4, maxConcurrentPerAccount: 2, idleMs: 30_000 },
       server: { headersTimeoutMs: 20_000, requestTimeoutMs: 900_000, keepAliveTimeoutMs: 5000, shutdownGraceMs: 25_000 },
       instanceId: `${hostname()}:3000`,
     });
@@ -64,6 +64,9 @@ describe(loadConfig.name, () => {
     ['DEFAULT_QUOTA_MB', { DEFAULT_QUOTA_MB: '0' }],
     ['DEFAULT_QUOTA_MB', { DEFAULT_QUOTA_MB: '1.5' }],
     ['MAX_CONCURRENT_UPLOADS', { MAX_CONCURRENT_UPLOADS: '0' }],
+    ['MAX_CONCURRENT_UPLOADS_PER_ACCOUNT', { MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '0' }],
+    ['UPLOAD_IDLE_SECONDS', { UPLOAD_IDLE_SECONDS: '0' }],
+    ['UPLOAD_IDLE_SECONDS', { UPLOAD_IDLE_SECONDS: 'half a minute' }],
     ['HEADERS_TIMEOUT_SECONDS', { HEADERS_TIMEOUT_SECONDS: 'soon' }],
     ['REQUEST_TIMEOUT_SECONDS', { REQUEST_TIMEOUT_SECONDS: '0' }],
     ['KEEP_ALIVE_TIMEOUT_SECONDS', { KEEP_ALIVE_TIMEOUT_SECONDS: '-1' }],
@@ -86,11 +89,14 @@ describe(loadConfig.name, () => {
   });
 
   it('reads upload limits', () => {
-    expect(loadConfig({ MAX_UPLOAD_MB: '10', MAX_UPLOAD_FILES: '5', MAX_IMAGE_MEGAPIXELS: '40', MAX_CONCURRENT_UPLOADS: '2' }).uploads).toEqual({
+    const env = { MAX_UPLOAD_MB: '10', MAX_UPLOAD_FILES: '5', MAX_IMAGE_MEGAPIXELS: '40', MAX_CONCURRENT_UPLOADS: '2', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '1', UPLOAD_IDLE_SECONDS: '5' };
+    expect(loadConfig(env).uploads).toEqual({
       maxFileBytes: 10 * 1024 * 1024,
       maxFiles: 5,
       maxPixels: 40_000_000,
       maxConcurrent: 2,
+      maxConcurrentPerAccount: 1,
+      idleMs: 5000,
     });
   });
 

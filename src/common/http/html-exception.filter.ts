@@ -10,6 +10,7 @@ const TITLES: Record<number, string> = {
   403: 'Not allowed',
   404: 'Page not found',
   405: 'Not allowed',
+  408: 'Took too long',
   413: 'Too large',
   415: 'Not readable',
   429: 'Too many requests',
@@ -35,15 +36,19 @@ export class HtmlExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    // The client closed the connection (an upload cancelled mid-way): nobody to answer, and the request log says so.
+    if (res.headersSent || res.destroyed) return;
 
     if (exception instanceof LoginRequiredException) return this.sendToLogin(req, res);
 
     const status = statusOf(exception);
-    if (status >= 500) {
+    const message = messageOf(exception, status);
+    if (exception instanceof HttpException && status >= 500) {
+      // Our own refusals (uploads busy, storage down) are expected under load: what happened, without a stack.
+      this.logger.warn({ msg: 'Request refused', reqId: req.id, status, reason: message });
+    } else if (status >= 500) {
       this.logger.error({ msg: 'Unhandled error', reqId: req.id, error: String(exception), stack: (exception as Error)?.stack });
     }
-    const message = messageOf(exception, status);
     if (exception instanceof RetryLaterException) res.set('Retry-After', String(exception.retryAfterSeconds));
     const title = TITLES[status] ?? 'Error';
     if (wantsFragment(req)) {

@@ -14,8 +14,8 @@ export function requestLogger(req: Request, res: Response, next: NextFunction): 
   const started = process.hrtime.bigint();
   req.id = randomUUID();
   res.setHeader('X-Request-Id', req.id);
-  res.on('finish', () => {
-    logger.log({
+  res.on('close', () => {
+    const line = {
       msg: 'request',
       reqId: req.id,
       method: req.method,
@@ -23,7 +23,10 @@ export function requestLogger(req: Request, res: Response, next: NextFunction): 
       status: res.statusCode,
       ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
       userId: req.user?.id,
-    });
+    };
+    // Closed before the answer was sent: the client went away (an upload cancelled), which is not a server error.
+    if (res.writableFinished) logger.log(line);
+    else logger.warn({ ...line, msg: 'request aborted by the client', status: undefined });
   });
   next();
 }
