@@ -2,11 +2,11 @@
 // Login: argon2 verify p50 in this process with the app's parameters; logins/s through the app at 10 connections
 // beside raw argon2 verifies/s at the same concurrency; /healthz p99 while the logins run, beside /healthz p99 idle.
 //
-// The login limit is 10 per minute per client address, and every login needs its own session and CSRF token (the
-// session id changes at login). So the sessions are fetched first (GET /login, one X-Forwarded-For address each),
-// and autocannon then posts each login once, with that session's cookie, token and address. The logins go to as
-// many accounts as there are connections: one account runs only 2 of its logins at once (see LoginBudget),
-// and ten people logging in at the same moment is what this measures, not one person logging in ten times.
+// The login limit is 10 per minute per client address, and every login needs its own visitor's CSRF cookie and token.
+// So these are fetched first (GET /login, one X-Forwarded-For address each), and autocannon then posts each login
+// once, with that visitor's cookie, token and address. The logins go to as many accounts as there are connections:
+// one account runs only 2 of its logins at once (see LoginBudget), and ten people logging in at the same moment is
+// what this measures, not one person logging in ten times.
 const argon2 = require('argon2');
 const autocannon = require('autocannon');
 const { Client, newUser, PASSWORD } = require('../lib/client');

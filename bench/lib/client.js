@@ -1,6 +1,7 @@
 'use strict';
-// A tiny browser stand-in: one session cookie, the CSRF token from the last page, and its own X-Forwarded-For
-// address (the bench app runs with TRUST_PROXY=loopback, so each simulated client has its own rate-limit bucket).
+// A tiny browser stand-in: the site's cookies (the session, and before a login the visitor's CSRF cookie), the CSRF
+// token from the last page, and its own X-Forwarded-For address (the bench app runs with TRUST_PROXY=loopback, so
+// each simulated client has its own rate-limit bucket).
 
 const PASSWORD = 'Bench Mark!2026';
 let nextIp = 1;
@@ -15,18 +16,20 @@ class Client {
   constructor(baseUrl, ip = newIp()) {
     this.baseUrl = baseUrl;
     this.ip = ip;
-    this.cookie = '';
+    this.cookies = new Map();
     this.csrf = '';
   }
 
   headers(extra = {}) {
-    return { 'X-Forwarded-For': this.ip, ...(this.cookie ? { Cookie: this.cookie } : {}), ...extra };
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    return { 'X-Forwarded-For': this.ip, ...(cookie ? { Cookie: cookie } : {}), ...extra };
   }
 
-  keepCookie(res) {
+  keepCookies(res) {
     for (const line of res.headers.getSetCookie()) {
-      const pair = line.split(';')[0];
-      if (pair.startsWith('photosphere=')) this.cookie = pair;
+      const [name, value] = line.split(';')[0].split('=');
+      if (value) this.cookies.set(name, value);
+      else this.cookies.delete(name);
     }
   }
 
@@ -37,7 +40,7 @@ class Client {
       console.error(`  (GET ${path} failed: ${error.cause?.code ?? error.cause?.message ?? error.message}; retrying once)`);
       return request();
     });
-    this.keepCookie(res);
+    this.keepCookies(res);
     const body = await res.text();
     const token = /<meta name="csrf-token" content="([^"]+)"/.exec(body) || /name="_csrf" value="([^"]+)"/.exec(body);
     if (token) this.csrf = token[1];
@@ -51,7 +54,7 @@ class Client {
       body: new URLSearchParams({ _csrf: this.csrf, ...fields }).toString(),
       redirect: 'manual',
     });
-    this.keepCookie(res);
+    this.keepCookies(res);
     await res.arrayBuffer();
     return { status: res.status, location: res.headers.get('location') };
   }

@@ -9,7 +9,7 @@ import { decodeEntities } from '../support/uploads';
 
 /** What an anonymous visitor can open: the form pages, a page that needs a login, a 404, an image, a health check. */
 const PAGES = ['/login', '/register', '/forgot-password', '/reset-password', '/login?next=%2Faccount', '/', '/account', '/no-such-page', '/photos/00000000-0000-4000-8000-000000000000/thumbnail', '/healthz'];
-const ROUNDS = 30;
+const ROUNDS = 15;
 
 /** The anonymous forms, sent as a plain form post (JavaScript off) or as htmx sends them (token in the header only). */
 type Post = (browser: Browser, path: string, fields: Record<string, string>) => Promise<{ status: number; text: string; headers: Record<string, string> }>;
@@ -45,7 +45,7 @@ describe.each(backends())('anonymous visitors write nothing [%s]', (backend) => 
     }
     expect(returning.csrfToken).toBeDefined();
     expect(await sessionRows()).toBe(0);
-  });
+  }, 120_000);
 
   it.each(ways)('register, a failed login, forgot and reset work through %s and store no session; a login stores one', async (way, post) => {
     const name = way === 'htmx' ? 'htmxvisitor' : 'plainvisitor';
