@@ -53,6 +53,7 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
       SESSION_SECRET: 'restarts-test-session-secret-0123456789abcdef',
       INSTANCE_ID,
       MAX_CONCURRENT_UPLOADS: '11',
+      MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '11', // one account sends all eleven
     };
   }, 120_000);
 
