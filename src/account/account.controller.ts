@@ -6,7 +6,7 @@ import { clearBrowserCache } from '../common/http/browser-cache';
 import { field } from '../common/http/form-fields';
 import { HOUR, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { StorageQuota } from '../photos/storage-quota.service';
-import { regenerateSession } from '../sessions/regenerate-session';
+import { endSession, renewLoggedInSession } from '../sessions/session-lifecycle';
 import { LastAdminError } from '../users/last-admin';
 import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service';
 
@@ -52,7 +52,7 @@ export class AccountController {
       const status = result.wrongPassword ? HttpStatus.FORBIDDEN : HttpStatus.UNPROCESSABLE_ENTITY;
       return res.status(status).render('pages/account/account', await this.model(req, { password: { errors: result.errors } }));
     }
-    await regenerateSession(req, toSessionUser(await this.accounts.account(req.user!.id)));
+    await renewLoggedInSession(req, toSessionUser(await this.accounts.account(req.user!.id)));
     flash(req, 'success', PASSWORD_CHANGED);
     res.redirect(303, '/account');
   }
@@ -79,9 +79,9 @@ export class AccountController {
     res.redirect(303, '/login');
   }
 
-  /** Logged out here too: a new, logged-out session, the message for the login page, and the browser's cache cleared. */
+  /** Logged out here too: the session ends, a message for the login page, and the browser's cache is cleared. */
   private async startAfresh(req: Request, res: Response, message: string) {
-    await regenerateSession(req);
+    await endSession(req);
     flash(req, 'success', message);
     clearBrowserCache(res);
   }

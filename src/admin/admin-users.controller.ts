@@ -5,7 +5,7 @@ import { wantsFragment } from '../common/htmx/htmx';
 import { field } from '../common/http/form-fields';
 import { Roles } from '../common/http/roles.decorator';
 import { humanSize } from '../photos/photo.view';
-import { regenerateSession } from '../sessions/regenerate-session';
+import { endSession } from '../sessions/session-lifecycle';
 import { LastAdminError } from '../users/last-admin';
 import { AdminUsersService, ConfirmationMismatchError } from './admin-users.service';
 import { parseQuotaMb, userRow } from './admin.view';
@@ -86,8 +86,8 @@ export class AdminUsersController {
     try {
       const user = await this.users.delete(id, field(req.body, 'confirmUsername'));
       const self = user.id === req.user!.id;
-      // Their sessions have ended; this request must not save this one again under the deleted account.
-      if (self) await regenerateSession(req);
+      // Their sessions have ended, this one too.
+      if (self) await endSession(req);
       flash(req, 'success', `${user.username} and all their photos have been deleted.`);
       res.redirect(303, self ? '/login' : '/admin/users');
     } catch (error) {
@@ -100,7 +100,7 @@ export class AdminUsersController {
   /**
    * Runs one action, then back to the user's page with what happened (or why it was refused). An admin who has just
    * disabled or demoted themselves can no longer see that page, so they go to `selfDestination` instead (a disabled
-   * admin with a fresh, logged-out session: theirs have all ended).
+   * admin without a session: theirs have all ended, this one too).
    */
   private async act(req: Request, res: Response, id: string, action: () => Promise<string | { error: string }>, selfDestination?: string) {
     let outcome: string | { error: string };
@@ -111,7 +111,7 @@ export class AdminUsersController {
       outcome = { error: error.message };
     }
     const leave = typeof outcome === 'string' && selfDestination !== undefined && id === req.user!.id;
-    if (leave && selfDestination === '/login') await regenerateSession(req);
+    if (leave && selfDestination === '/login') await endSession(req);
     if (typeof outcome === 'string') flash(req, 'success', outcome);
     else flash(req, 'danger', outcome.error);
     res.redirect(303, leave ? selfDestination! : `/admin/users/${id}`);

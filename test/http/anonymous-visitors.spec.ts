@@ -1,8 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
+import { SIGNED_OUT_EVERYWHERE } from '../../src/account/account.controller';
 import { LOGIN_FAILED, REGISTERED } from '../../src/auth/auth.controller';
-import { RESET_REQUESTED } from '../../src/auth/password-reset/password-reset.controller';
+import { PASSWORD_RESET_DONE, RESET_REQUESTED } from '../../src/auth/password-reset/password-reset.controller';
+import { PasswordResetService } from '../../src/auth/password-reset/password-reset.service';
 import { Session } from '../../src/sessions/session.entity';
-import { Browser, login, register, STRONG_PASSWORD } from '../support/browser';
+import { User } from '../../src/users/user.entity';
+import { Browser, loggedInBrowser, login, register, STRONG_PASSWORD } from '../support/browser';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { decodeEntities } from '../support/uploads';
@@ -79,6 +82,23 @@ describe.each(backends())('anonymous visitors write nothing [%s]', (backend) => 
     const res = await new Browser(t.app).get(`/reset-password/${'x'.repeat(43)}`);
     expect(res.status).toBe(302);
     expect(await sessionRows()).toBe(before + 1);
+  });
+
+  it('a session ended on the server leaves none behind for the message that follows (sign out everywhere, reset)', async () => {
+    const browser = await loggedInBrowser(t.app, 'leaver');
+    const before = await sessionRows();
+    expect((await browser.submit('/account/sign-out-everywhere', {}, { from: '/account' })).status).toBe(303);
+    expect(decodeEntities((await browser.get('/login')).text)).toContain(SIGNED_OUT_EVERYWHERE);
+    expect(await sessionRows()).toBe(before - 1);
+
+    const user = await t.app.get(MikroORM).em.fork().findOneOrFail(User, { usernameKey: 'leaver' });
+    const link = await t.app.get(PasswordResetService).issueLink(user);
+    await browser.get(new URL(link).pathname); // the link's token goes into a session
+    expect(await sessionRows()).toBe(before);
+    const reset = await browser.submit('/reset-password', { password: 'Another Day!42', confirmPassword: 'Another Day!42' }, { from: '/reset-password' });
+    expect(reset.status).toBe(303);
+    expect(decodeEntities((await browser.get('/login')).text)).toContain(PASSWORD_RESET_DONE);
+    expect(await sessionRows()).toBe(before - 1);
   });
 
   it('refuses an anonymous form whose token does not belong to its cookie', async () => {

@@ -6,7 +6,7 @@ import { responseDone } from '../../common/http/response-done';
 import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
 import { field } from '../../common/http/form-fields';
 import { hashToken } from '../../common/secret-token';
-import { regenerateSession } from '../../sessions/regenerate-session';
+import { endSession } from '../../sessions/session-lifecycle';
 import { PasswordResetService } from './password-reset.service';
 
 export const RESET_REQUESTED = 'If an account exists for that email, we have sent a link to reset its password.';
@@ -59,8 +59,8 @@ export class PasswordResetController {
         errors: result.errors,
       });
     }
-    // Every session of the user has ended; this one starts afresh, logged out, just to carry the message.
-    await regenerateSession(req);
+    // Every session of the user has ended; so does this one, which only held the link's token.
+    await endSession(req);
     flash(req, 'success', PASSWORD_RESET_DONE);
     res.redirect(303, '/login');
   }

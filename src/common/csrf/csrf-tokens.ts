@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
 import { isLoggedIn } from '../../sessions/logged-in';
-import { siteCookie, SessionCookie } from '../../sessions/session-cookie';
+import { siteCookie, SiteCookie } from '../../sessions/session-cookie';
 import { csrfTokenOf, matchesCsrfToken, newCsrfToken } from './csrf-token';
 
 /**
@@ -18,7 +18,7 @@ import { csrfTokenOf, matchesCsrfToken, newCsrfToken } from './csrf-token';
  */
 @Injectable()
 export class CsrfTokens {
-  private readonly cookie: SessionCookie;
+  private readonly cookie: SiteCookie;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.cookie = siteCookie(config, 'photosphere-csrf');

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { isLoggedIn } from '../../sessions/logged-in';
-import type { SessionCookie } from '../../sessions/session-cookie';
+import type { SiteCookie } from '../../sessions/session-cookie';
 
 export type FlashType = 'success' | 'danger' | 'warning' | 'info';
 
@@ -19,7 +19,7 @@ const queuedForVisitor = new WeakMap<Request, FlashMessage[]>();
  * registered, signed out everywhere, password reset…) has no session to put them in, and none is stored only for
  * that: theirs go into this cookie, signed with the session secret, until the next page shows them.
  */
-export function useFlashCookie(app: { set(setting: string, value: unknown): unknown }, cookie: SessionCookie): void {
+export function useFlashCookie(app: { set(setting: string, value: unknown): unknown }, cookie: SiteCookie): void {
   app.set(FLASH_COOKIE_SETTING, cookie);
 }
 
@@ -41,13 +41,12 @@ export function takeFlash(req: Request, res: Response): FlashMessage[] {
   if (messages.length > 0) delete req.session.flash;
   const cookie = flashCookieOf(req);
   if (!(cookie.name in (req.signedCookies ?? {}))) return messages;
-  const { maxAge: _, ...attributes } = cookie.options;
-  res.clearCookie(cookie.name, attributes);
+  res.clearCookie(cookie.name, cookie.options);
   return [...messages, ...visitorMessages(req.signedCookies[cookie.name])];
 }
 
-function flashCookieOf(req: Request): SessionCookie {
-  return req.app.get(FLASH_COOKIE_SETTING) as SessionCookie;
+function flashCookieOf(req: Request): SiteCookie {
+  return req.app.get(FLASH_COOKIE_SETTING) as SiteCookie;
 }
 
 /** The messages of a flash cookie whose signature held (otherwise cookie-parser gives `false`). */
