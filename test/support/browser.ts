@@ -50,7 +50,7 @@ export class Browser {
 
   /** The session cookie this browser holds (name=value), or undefined. */
   sessionCookie(): string | undefined {
-    return this.cookie((name) => name.includes('photosphere'));
+    return this.cookie((name) => /^(__Host-)?photosphere$/.test(name));
   }
 
   /** The first cookie (name=value) whose name matches, or undefined. */
