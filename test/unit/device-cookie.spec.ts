@@ -38,6 +38,6 @@ describe(DeviceCookies.name, () => {
     const production = new DeviceCookies({ sessionSecret: SECRET, secureCookies: true } as AppConfig);
     const { name, value, options } = issue(production, 'account-1');
     expect({ name, secure: options.secure }).toEqual({ name: '__Host-login-device', secure: true });
-    expect(production.read({ headers: { cookie: `photosphere=abc; __Host-login-device=${value}` } } as Request)).toBe(value);
+    expect(production.read({ cookies: { photosphere: 'abc', '__Host-login-device': value } } as unknown as Request)).toBe(value);
   });
 });
