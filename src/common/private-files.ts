@@ -1,3 +1,7 @@
+import { open, rm } from 'node:fs/promises';
+import type { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
 /**
  * Everything Photosphere creates under DATA_DIR is for its own user only: the database holds password hashes and live
  * session ids, the session secret signs every cookie, and the photos are private.
@@ -12,4 +16,19 @@ export const PRIVATE_FILE_MODE = 0o600;
  */
 export function createFilesPrivately(): void {
   process.umask(0o077);
+}
+
+/**
+ * Pipes `source` (through `transforms`) into a new private file, failing if the file exists; a failed write removes the
+ * file. The file is opened before a byte is piped: a write stream left to open its file itself does so asynchronously,
+ * and when the source has already failed, it can create the file after the failed pipeline has cleaned up.
+ */
+export async function writeNewPrivateFile(path: string, source: Readable, transforms: Transform[], signal?: AbortSignal): Promise<void> {
+  const file = await open(path, 'wx', PRIVATE_FILE_MODE);
+  try {
+    await pipeline([source, ...transforms, file.createWriteStream()], { signal });
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
 }

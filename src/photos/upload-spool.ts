@@ -1,10 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../common/private-files';
+import { PRIVATE_DIR_MODE, writeNewPrivateFile } from '../common/private-files';
 import type { AppConfig } from '../config/app-config';
 import { SNIFF_BYTES } from './image-types';
 
@@ -42,12 +40,7 @@ export async function spool(stream: Readable & { truncated?: boolean }, dir: str
       done(null, chunk);
     },
   });
+  await writeNewPrivateFile(path, stream, [measure], signal);
   const remove = () => rm(path, { force: true });
-  try {
-    await pipeline(stream, measure, createWriteStream(path, { mode: PRIVATE_FILE_MODE }), { signal });
-  } catch (error) {
-    await remove();
-    throw error;
-  }
   return { path, size, sha256: hash.digest('hex'), head: Buffer.concat(head), truncated: stream.truncated === true, remove };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, Stats } from 'node:fs';
+import { Stats } from 'node:fs';
 import { mkdir, open, opendir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../common/private-files';
+import { PRIVATE_DIR_MODE, writeNewPrivateFile } from '../common/private-files';
 import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StoredBlob } from './blob-storage.port';
 import { assertSafeKey, assertSafePrefix } from './storage-key';
 
@@ -45,7 +44,7 @@ export class LocalDiskStorage implements BlobStorage {
     const temp = join(this.root, INCOMING, randomUUID());
     try {
       await mkdir(dirname(temp), PRIVATE_DIRS);
-      await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE }), { signal: options.signal });
+      await writeNewPrivateFile(temp, body, [], options.signal);
       const stats = await flushToDisk(temp);
       options.signal?.throwIfAborted();
       await this.moveIntoPlace(temp, target);

@@ -54,6 +54,7 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
       INSTANCE_ID,
       MAX_CONCURRENT_UPLOADS: '11',
       MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '11', // one account sends all eleven
+      UPLOAD_IDLE_SECONDS: '600', // the held and stalled uploads must still be in flight at SIGTERM
     };
   }, 120_000);
 
