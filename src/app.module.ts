@@ -17,12 +17,13 @@ import { ThrottleModule } from './common/throttle/throttle.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { PhotosModule } from './photos/photos.module';
+import { RegistrationModule } from './registration/registration.module';
 import { GracefulShutdown } from './server/graceful-shutdown';
 import { SessionsModule } from './sessions/sessions.module';
 import { StorageModule } from './storage/storage.module';
 import { UsersModule } from './users/users.module';
 
-const features = [SessionsModule, UsersModule, AuthModule, PhotosModule, HealthModule, AccountModule, AdminModule];
+const features = [SessionsModule, UsersModule, AuthModule, RegistrationModule, PhotosModule, HealthModule, AccountModule, AdminModule];
 
 /** Cross-cutting rules, in the order they run: login required unless @Public(), CSRF on state changes, @Roles(…) (else 404). */
 const globalProviders = [

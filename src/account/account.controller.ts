@@ -1,14 +1,17 @@
 import { Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { toSessionUser } from '../auth/auth.service';
 import { flash } from '../common/flash/flash';
 import { clearBrowserCache } from '../common/http/browser-cache';
 import { field } from '../common/http/form-fields';
+import { InvalidInputError } from '../common/invalid-input';
 import { HOUR, RateLimit } from '../common/throttle/rate-limit.decorator';
-import { StorageQuota } from '../photos/storage-quota.service';
 import { endSession, renewLoggedInSession } from '../sessions/session-lifecycle';
+import { trimmedProfile } from '../users/account-fields';
 import { LastAdminError } from '../users/last-admin';
-import { AccountService, WRONG_CURRENT_PASSWORD } from './account.service';
+import { toSessionUser } from '../users/session-user';
+import { StorageQuota } from '../users/storage-quota';
+import { storageUsageView } from '../users/storage-usage.view';
+import { AccountService, WrongCurrentPasswordError } from './account.service';
 
 export const PROFILE_SAVED = 'Your account details were saved. We told your old email address about the change.';
 export const PASSWORD_CHANGED = 'Your password was changed. Every other device has been signed out.';
@@ -17,6 +20,8 @@ export const ACCOUNT_DELETED = 'Your account and all your photos have been delet
 
 /** Each form that checks the current password allows this many posts per hour and address (no guessing it). */
 const PASSWORD_CHECKS_PER_HOUR = 20;
+
+type AccountForm = 'profile' | 'password' | 'deletion';
 
 /** /account: the logged-in user's own details, password, sessions and deletion. */
 @Controller('account')
@@ -34,10 +39,11 @@ export class AccountController {
   @Post('profile')
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async profile(@Req() req: Request, @Res() res: Response) {
-    const result = await this.accounts.updateProfile(req.user!.id, req.body);
-    if (!result.ok) {
-      const status = result.wrongPassword ? HttpStatus.FORBIDDEN : HttpStatus.UNPROCESSABLE_ENTITY;
-      return res.status(status).render('pages/account/account', await this.model(req, { profile: { values: result.values, errors: result.errors } }));
+    const change = { username: field(req.body, 'username'), email: field(req.body, 'email') };
+    try {
+      await this.accounts.updateProfile(req.user!.id, field(req.body, 'currentPassword'), change);
+    } catch (error) {
+      return this.refuse(req, res, error, 'profile', { values: trimmedProfile(change) });
     }
     flash(req, 'success', PROFILE_SAVED);
     res.redirect(303, '/account');
@@ -47,10 +53,11 @@ export class AccountController {
   @Post('password')
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async password(@Req() req: Request, @Res() res: Response) {
-    const result = await this.accounts.changePassword(req.user!.id, req.body);
-    if (!result.ok) {
-      const status = result.wrongPassword ? HttpStatus.FORBIDDEN : HttpStatus.UNPROCESSABLE_ENTITY;
-      return res.status(status).render('pages/account/account', await this.model(req, { password: { errors: result.errors } }));
+    const input = { password: field(req.body, 'password'), confirmPassword: field(req.body, 'confirmPassword') };
+    try {
+      await this.accounts.changePassword(req.user!.id, field(req.body, 'currentPassword'), input);
+    } catch (error) {
+      return this.refuse(req, res, error, 'password');
     }
     await renewLoggedInSession(req, toSessionUser(await this.accounts.account(req.user!.id)));
     flash(req, 'success', PASSWORD_CHANGED);
@@ -68,15 +75,26 @@ export class AccountController {
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async delete(@Req() req: Request, @Res() res: Response) {
     try {
-      if (!(await this.accounts.delete(req.user!.id, field(req.body, 'currentPassword')))) {
-        return res.status(HttpStatus.FORBIDDEN).render('pages/account/account', await this.model(req, { deletion: { errors: { currentPassword: [WRONG_CURRENT_PASSWORD] } } }));
-      }
+      await this.accounts.delete(req.user!.id, field(req.body, 'currentPassword'));
     } catch (error) {
-      if (!(error instanceof LastAdminError)) throw error;
-      return res.status(HttpStatus.CONFLICT).render('pages/account/account', await this.model(req, { deletion: { errors: { currentPassword: [error.message] } } }));
+      if (error instanceof LastAdminError) return this.showForm(req, res, HttpStatus.CONFLICT, 'deletion', { errors: { currentPassword: [error.message] } });
+      return this.refuse(req, res, error, 'deletion');
     }
     await this.startAfresh(req, res, ACCOUNT_DELETED);
     res.redirect(303, '/login');
+  }
+
+  /** The page again with the form's errors: 403 for a wrong current password, 422 for fields that must change. */
+  private async refuse(req: Request, res: Response, error: unknown, form: AccountForm, shown: Record<string, unknown> = {}) {
+    if (error instanceof WrongCurrentPasswordError) {
+      return this.showForm(req, res, HttpStatus.FORBIDDEN, form, { ...shown, errors: { currentPassword: [error.message] } });
+    }
+    if (error instanceof InvalidInputError) return this.showForm(req, res, HttpStatus.UNPROCESSABLE_ENTITY, form, { ...shown, errors: error.problems });
+    throw error;
+  }
+
+  private async showForm(req: Request, res: Response, status: HttpStatus, form: AccountForm, state: Record<string, unknown>) {
+    res.status(status).render('pages/account/account', await this.model(req, { [form]: state }));
   }
 
   /** Logged out here too: the session ends, a message for the login page, and the browser's cache is cleared. */
@@ -86,7 +104,7 @@ export class AccountController {
     clearBrowserCache(res);
   }
 
-  private async model(req: Request, forms: Record<string, unknown>) {
+  private async model(req: Request, forms: Partial<Record<AccountForm, Record<string, unknown>>>) {
     const user = await this.accounts.account(req.user!.id);
     return {
       title: 'My account',
@@ -94,7 +112,7 @@ export class AccountController {
       password: { errors: {} },
       deletion: { errors: {} },
       ...forms,
-      storage: await this.quota.usageView(user.id),
+      storage: storageUsageView(await this.quota.usage(user.id)),
       username: user.username,
     };
   }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth/auth.module';
 import { PhotosModule } from '../photos/photos.module';
+import { RegistrationModule } from '../registration/registration.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountRemovalService } from './account-removal.service';
@@ -9,7 +9,7 @@ import { AccountService } from './account.service';
 
 /** /account (people managing their own account) and deleting an account with everything it owns. */
 @Module({
-  imports: [AuthModule, UsersModule, SessionsModule, PhotosModule],
+  imports: [UsersModule, SessionsModule, PhotosModule, RegistrationModule],
   controllers: [AccountController],
   providers: [AccountService, AccountRemovalService],
   exports: [AccountRemovalService],

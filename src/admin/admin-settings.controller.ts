@@ -1,4 +1,3 @@
-import { EntityManager } from '@mikro-orm/core';
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { flash } from '../common/flash/flash';
@@ -7,7 +6,7 @@ import { Roles } from '../common/http/roles.decorator';
 import { Clock, CLOCK } from '../common/time/clock';
 import { INVITATION_DAYS, InvitationsService } from '../registration/invitations.service';
 import { REGISTRATION_MODES, RegistrationMode, RegistrationService } from '../registration/registration.service';
-import { User } from '../users/user.entity';
+import { UserRepository } from '../users/user.repository';
 import { invitationRow } from './admin.view';
 
 const MODE_NAMES: Record<RegistrationMode, string> = { open: 'open to everyone', invite: 'by invitation only', closed: 'closed' };
@@ -19,7 +18,7 @@ export class AdminSettingsController {
   constructor(
     private readonly registration: RegistrationService,
     private readonly invitations: InvitationsService,
-    private readonly em: EntityManager,
+    private readonly userRows: UserRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -56,9 +55,7 @@ export class AdminSettingsController {
 
   private async model() {
     const [mode, invitations] = await Promise.all([this.registration.mode(), this.invitations.recent()]);
-    const ids = [...new Set(invitations.flatMap((i) => [i.createdById, i.usedById ?? '']).filter(Boolean))];
-    const users = ids.length ? await this.em.find(User, { id: { $in: ids } }, { fields: ['id', 'username'] }) : [];
-    const usernames = new Map(users.map((u) => [u.id, u.username]));
+    const usernames = await this.userRows.usernamesOf(invitations.flatMap((i) => [i.createdById, i.usedById ?? '']).filter(Boolean));
     const now = this.clock.now();
     return {
       title: 'Settings',

@@ -4,7 +4,7 @@ import { flash } from '../common/flash/flash';
 import { wantsFragment } from '../common/htmx/htmx';
 import { field } from '../common/http/form-fields';
 import { Roles } from '../common/http/roles.decorator';
-import { humanSize } from '../photos/photo.view';
+import { humanSize } from '../common/views/human-size';
 import { endSession } from '../sessions/session-lifecycle';
 import { LastAdminError } from '../users/last-admin';
 import { AdminUsersService, ConfirmationMismatchError } from './admin-users.service';

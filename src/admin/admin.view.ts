@@ -1,4 +1,4 @@
-import { storageUsageView } from '../photos/storage-quota.service';
+import { storageUsageView } from '../users/storage-usage.view';
 import { Invitation } from '../registration/invitation.entity';
 import { User } from '../users/user.entity';
 

@@ -4,17 +4,14 @@ import { promisify } from 'node:util';
 import { flash } from '../common/flash/flash';
 import { clearBrowserCache } from '../common/http/browser-cache';
 import { Public } from '../common/http/public.decorator';
-import { HOUR, MINUTE, RateLimit } from '../common/throttle/rate-limit.decorator';
+import { MINUTE, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { localPath } from '../common/http/safe-redirect';
 import { Clock, CLOCK } from '../common/time/clock';
 import { SESSION_COOKIE, SessionCookie } from '../sessions/session-cookie';
-import { RegistrationAccess, RegistrationService } from '../registration/registration.service';
-import { AuthService } from './auth.service';
 import { LoginGuard } from './login.guard';
 import { field } from '../common/http/form-fields';
 
 export const LOGIN_FAILED = 'Invalid email/username or password.';
-export const REGISTERED = 'Registration successful. Please log in.';
 export const WELCOME_BACK = 'Welcome back!';
 export const welcomeNewUser = (username: string) => `Welcome to Photosphere, ${username}!`;
 export const LOGGED_OUT = 'You have been logged out.';
@@ -23,8 +20,6 @@ export const LOGIN_DISABLED = 'This account has been disabled. Ask an administra
 @Controller()
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
-    private readonly registration: RegistrationService,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SESSION_COOKIE) private readonly sessionCookie: SessionCookie,
   ) {}
@@ -55,34 +50,6 @@ export class AuthController {
     res.redirect(303, next ?? '/');
   }
 
-  /** The form when registration is open to this visitor (mode, invitation, empty instance), else why it is not. */
-  @Public()
-  @Get('register')
-  async registerPage(@Req() req: Request, @Res() res: Response) {
-    if (req.user) return res.redirect(303, '/');
-    const access = await this.registration.access(req.session.invitationHash);
-    if (!access.allowed) return res.render('pages/auth/register-closed', registrationClosed(access, req.session.invitationHash));
-    res.render('pages/auth/register', { title: 'Create your account', access, values: {}, errors: {} });
-  }
-
-  @Public()
-  @Post('register')
-  @RateLimit(10, HOUR)
-  async register(@Req() req: Request, @Res() res: Response) {
-    const result = await this.auth.register(req.body, req.session.invitationHash);
-    if (!result.ok && 'closed' in result) {
-      const access = await this.registration.access(req.session.invitationHash);
-      return res.status(403).render('pages/auth/register-closed', registrationClosed(access, req.session.invitationHash));
-    }
-    if (!result.ok) {
-      const access = await this.registration.access(req.session.invitationHash);
-      return res.status(422).render('pages/auth/register', { title: 'Create your account', access, ...result });
-    }
-    delete req.session.invitationHash;
-    flash(req, 'success', REGISTERED);
-    res.redirect(303, '/login');
-  }
-
   /** Ends the session on the server, clears the cookie and the browser's cache, and says so on the login page. */
   @Post('logout')
   async logout(@Req() req: Request, @Res() res: Response) {
@@ -93,13 +60,4 @@ export class AuthController {
     clearBrowserCache(res);
     res.redirect(303, '/login?logged_out');
   }
-}
-
-export const REGISTRATION_INVITE_ONLY = 'Registration is by invitation only. Ask an administrator of this Photosphere for an invitation link.';
-export const REGISTRATION_CLOSED = 'Registration is closed. Ask an administrator of this Photosphere to create an account for you.';
-export const INVITATION_INVALID = 'This invitation link has expired or has already been used. Ask an administrator for a new one.';
-
-function registrationClosed(access: RegistrationAccess, invitationHash: string | undefined) {
-  if (access.mode !== 'invite') return { title: 'Registration closed', message: REGISTRATION_CLOSED };
-  return { title: 'Invitation needed', message: invitationHash ? INVITATION_INVALID : REGISTRATION_INVITE_ONLY };
 }

@@ -1,22 +1,21 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
-import { RegistrationModule } from '../registration/registration.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountLoginThrottle } from './account-login-throttle';
 import { AuthController } from './auth.controller';
-import { PasswordResetController } from './password-reset/password-reset.controller';
-import { PasswordResetService } from './password-reset/password-reset.service';
 import { AuthService } from './auth.service';
 import { DeviceCookies } from './device-cookie';
 import { LocalStrategy } from './local.strategy';
-import { PasswordHasher } from './password-hasher';
+import { PasswordResetController } from './password-reset/password-reset.controller';
+import { PasswordResetService } from './password-reset/password-reset.service';
 import { SessionSerializer } from './session.serializer';
 
+/** Logging in and out (passport-local, sessions, login budgets, device cookies) and the forgot/reset password flow. */
 @Module({
-  imports: [UsersModule, SessionsModule, RegistrationModule, PassportModule.register({ session: true })],
+  imports: [UsersModule, SessionsModule, PassportModule.register({ session: true })],
   controllers: [AuthController, PasswordResetController],
-  providers: [AuthService, PasswordHasher, LocalStrategy, SessionSerializer, AccountLoginThrottle, DeviceCookies, PasswordResetService],
-  exports: [AuthService, PasswordHasher, PasswordResetService],
+  providers: [AuthService, LocalStrategy, SessionSerializer, AccountLoginThrottle, DeviceCookies, PasswordResetService],
+  exports: [PasswordResetService],
 })
 export class AuthModule {}

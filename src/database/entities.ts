@@ -1,4 +1,4 @@
-import { PasswordReset } from '../auth/password-reset/password-reset.entity';
+import { PasswordReset } from '../users/password-reset.entity';
 import { Photo } from '../photos/photo.entity';
 import { Invitation } from '../registration/invitation.entity';
 import { Session } from '../sessions/session.entity';

@@ -6,13 +6,18 @@ import { Photo } from './photo.entity';
  * `…/preview.webp`. Nothing the user sends ever becomes part of a key.
  */
 export function photoKeys(photo: Pick<Photo, 'ownerId' | 'id' | 'contentType'>) {
-  const folder = `${photo.ownerId}/${photo.id}`;
+  const folder = `${ownerPrefix(photo.ownerId)}${photo.id}`;
   const extension = ACCEPTED_IMAGE_TYPES[photo.contentType as AcceptedImageType] ?? 'bin';
   return {
     original: `${folder}/original.${extension}`,
     thumbnail: `${folder}/thumb.webp`,
     preview: `${folder}/preview.webp`,
   };
+}
+
+/** The folder of every blob of one owner's photos. */
+export function ownerPrefix(ownerId: string): string {
+  return `${ownerId}/`;
 }
 
 export type Rendition = 'original' | 'thumbnail' | 'preview';

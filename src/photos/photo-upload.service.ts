@@ -12,7 +12,9 @@ import { ImageProcessor, ImageRejectedError } from './image-processor';
 import { AcceptedImageType, NOT_A_SUPPORTED_IMAGE, sniffImageType } from './image-types';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
-import { fits, quotaRefusal, StorageQuota } from './storage-quota.service';
+import { fits, StorageQuota } from '../users/storage-quota';
+import { PhotoRows } from './photo-rows';
+import { quotaRefusal } from './quota-refusal';
 import { spool, spoolDirOf, SpooledFile } from './upload-spool';
 import { UploadSummary } from './upload-summary';
 
@@ -37,6 +39,7 @@ export class PhotoUploadService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly quota: StorageQuota,
+    private readonly rows: PhotoRows,
   ) {
     this.spoolDir = spoolDirOf(config);
   }
@@ -120,7 +123,7 @@ export class PhotoUploadService {
     signal?: AbortSignal,
   ): Promise<Photo> {
     try {
-      if (!(await this.quota.addPhoto(photo))) {
+      if (!(await this.rows.add(photo))) {
         throw new Skipped(quotaRefusal(photo.displayName, photo.sizeBytes, await this.quota.usage(photo.ownerId)));
       }
     } catch (error) {
@@ -132,8 +135,7 @@ export class PhotoUploadService {
       await this.storage.put(keys.original, createReadStream(file.path), { contentType, signal });
       await this.storage.put(keys.thumbnail, Readable.from(renditions.thumbnail), { contentType: 'image/webp', signal });
       await this.storage.put(keys.preview, Readable.from(renditions.preview), { contentType: 'image/webp', signal });
-      await this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' });
-      photo.status = 'ready';
+      await this.rows.markReady(photo);
       return photo;
     } catch (error) {
       await this.undo(photo, Object.values(keys));
@@ -142,7 +144,7 @@ export class PhotoUploadService {
   }
 
   private async undo(photo: Photo, keys: string[]): Promise<void> {
-    const results = await Promise.allSettled([...keys.map((key) => this.storage.delete(key)), this.quota.removePhoto(photo)]);
+    const results = await Promise.allSettled([...keys.map((key) => this.storage.delete(key)), this.rows.remove(photo)]);
     if (results.some((r) => r.status === 'rejected')) {
       this.logger.warn({ msg: 'Could not fully undo a failed upload; storage:check will clean it', photoId: photo.id });
     }

@@ -1,3 +1,4 @@
+import { humanSize } from '../common/views/human-size';
 import { THUMBNAIL_EDGE } from './image-processor';
 import { Photo } from './photo.entity';
 
@@ -40,16 +41,4 @@ export function photoDetails(photo: Photo) {
     takenAt: photo.takenAt ? dateTimeFormat.format(photo.takenAt) : null,
     uploadedAt: dateTimeFormat.format(photo.uploadedAt),
   };
-}
-
-export function humanSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

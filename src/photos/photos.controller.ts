@@ -13,7 +13,8 @@ import { Rendition } from './photo-keys';
 import { PhotoUploadService } from './photo-upload.service';
 import { photoCard, photoDetails } from './photo.view';
 import { PhotosService } from './photos.service';
-import { StorageQuota } from './storage-quota.service';
+import { StorageQuota } from '../users/storage-quota';
+import { storageUsageView } from '../users/storage-usage.view';
 import { UploadSlotsGuard } from './upload-slots.guard';
 import { describeUpload } from './upload-summary';
 
@@ -37,7 +38,7 @@ export class PhotosController {
     if (wantsFragment(req)) return res.render('partials/photos/grid-page', { ...model, layout: false });
     res.render('pages/photos/gallery', {
       ...model,
-      storage: await this.quota.usageView(req.user!.id),
+      storage: storageUsageView(await this.quota.usage(req.user!.id)),
       title: 'Your photos',
       olderPage: model.photos.length > 0 && before !== undefined,
       empty: page.photos.length === 0 && before === undefined,
@@ -72,7 +73,7 @@ export class PhotosController {
     res.status(status).render('partials/photos/upload-result', {
       layout: false,
       photos: summary.uploaded.map(photoCard),
-      storage: await this.quota.usageView(req.user!.id),
+      storage: storageUsageView(await this.quota.usage(req.user!.id)),
       toasts: [outcome],
     });
   }
@@ -100,7 +101,7 @@ export class PhotosController {
     }
     res.status(HttpStatus.OK).render('partials/photos/deleted', {
       layout: false,
-      storage: await this.quota.usageView(req.user!.id),
+      storage: storageUsageView(await this.quota.usage(req.user!.id)),
       toasts: [{ type: 'success', message }],
     });
   }

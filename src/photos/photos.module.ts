@@ -11,14 +11,15 @@ import { PhotoUploadService } from './photo-upload.service';
 import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
-import { StorageQuota } from './storage-quota.service';
+import { UsersModule } from '../users/users.module';
+import { PhotoRows } from './photo-rows';
 import { spoolDirOf } from './upload-spool';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Photo])],
+  imports: [MikroOrmModule.forFeature([Photo]), UsersModule],
   controllers: [PhotosController],
-  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, StorageQuota],
-  exports: [PhotosService, StorageCheckService, StorageQuota],
+  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, PhotoRows],
+  exports: [PhotosService, StorageCheckService],
 })
 export class PhotosModule implements OnApplicationBootstrap {
   constructor(

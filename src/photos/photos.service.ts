@@ -3,8 +3,8 @@ import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableExcept
 import { BLOB_STORAGE, BlobDownload, BlobNotFoundError, BlobStorage, StorageUnavailableError } from '../storage/blob-storage.port';
 import { decodeCursor, encodeCursor } from './gallery-cursor';
 import { Photo } from './photo.entity';
-import { photoKeys, Rendition } from './photo-keys';
-import { StorageQuota } from './storage-quota.service';
+import { ownerPrefix, photoKeys, Rendition } from './photo-keys';
+import { PhotoRows } from './photo-rows';
 
 export const GALLERY_PAGE_SIZE = 30;
 export const STORAGE_UNAVAILABLE = 'Photo storage is unavailable right now. Please try again in a moment.';
@@ -33,7 +33,7 @@ export class PhotosService {
   constructor(
     private readonly em: EntityManager,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
-    private readonly quota: StorageQuota,
+    private readonly rows: PhotoRows,
   ) {}
 
   /** Newest first, by keyset (never OFFSET): as fast on page 1,000 as on page 1. */
@@ -73,13 +73,45 @@ export class PhotosService {
     }
   }
 
+  /** How many ready photos each of these owners has (owners without any are missing). */
+  async countsByOwner(ownerIds: string[]): Promise<Map<string, number>> {
+    if (ownerIds.length === 0) return new Map();
+    const rows: Array<{ owner_id: string; photo_count: number | string }> = await this.em
+      .getConnection()
+      .execute(
+        `select owner_id, count(*) as photo_count from photos where status = 'ready' and owner_id in (${ownerIds.map(() => '?').join(', ')}) group by owner_id`,
+        ownerIds,
+        'all',
+      );
+    return new Map(rows.map((row) => [row.owner_id, Number(row.photo_count)]));
+  }
+
+  /** An account is being deleted: all of its photo rows, in the caller's transaction. Then call `deleteFilesOf`. */
+  async deleteAllOf(em: EntityManager, ownerId: string): Promise<void> {
+    await this.rows.deleteAllOf(em, ownerId);
+  }
+
+  /**
+   * Once the rows are gone (committed): every blob of the owner. A storage failure leaves only orphan blobs, which
+   * storage:check removes, so it is logged and not thrown.
+   */
+  async deleteFilesOf(ownerId: string): Promise<void> {
+    try {
+      const keys: string[] = [];
+      for await (const blob of this.storage.list(ownerPrefix(ownerId))) keys.push(blob.key);
+      for (const key of keys) await this.storage.delete(key);
+    } catch (error) {
+      this.logger.warn({ msg: 'Account deleted but some blobs were not; storage:check will remove them', userId: ownerId, error: String(error) });
+    }
+  }
+
   /**
    * Removes the row first (its bytes given back with it), then the blobs: a failure in between leaves only an orphan
    * blob (which storage:check removes), never a row without its bytes.
    */
   async delete(ownerId: string, id: string): Promise<Photo> {
     const photo = await this.findOwned(ownerId, id);
-    if (!(await this.quota.removePhoto(photo))) throw new PhotoNotFoundException();
+    if (!(await this.rows.remove(photo))) throw new PhotoNotFoundException();
     const results = await Promise.allSettled(Object.values(photoKeys(photo)).map((key) => this.storage.delete(key)));
     if (results.some((r) => r.status === 'rejected')) {
       this.logger.warn({ msg: 'Photo deleted but some blobs were not; storage:check will remove them', photoId: photo.id });

@@ -4,7 +4,7 @@ import { Clock, CLOCK } from '../common/time/clock';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
-import { QuotaCorrection, StorageQuota } from './storage-quota.service';
+import { PhotoRows, QuotaCorrection } from './photo-rows';
 
 /** Uploads still `pending` after this long were interrupted (crash, kill -9) and are cleaned up. */
 export const STALE_PENDING_MS = 15 * 60_000;
@@ -42,7 +42,7 @@ export class StorageCheckService {
     private readonly em: EntityManager,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly quota: StorageQuota,
+    private readonly rows: PhotoRows,
   ) {}
 
   async run(options: StorageCheckOptions = {}): Promise<StorageReport> {
@@ -87,14 +87,14 @@ export class StorageCheckService {
     }
 
     // Last, once the removals above have given their bytes back.
-    report.usageCorrected = await this.quota.recount();
+    report.usageCorrected = await this.rows.recount();
     const usageCorrected = report.usageCorrected.map(({ userId, wasBytes, nowBytes }) => ({ userId, wasBytes, nowBytes }));
     this.logger.log({ msg: 'Storage check finished', ...report, usageCorrected });
     return report;
   }
 
   private async remove(photo: Photo): Promise<void> {
-    await this.quota.removePhoto(photo);
+    await this.rows.remove(photo);
     for (const key of Object.values(photoKeys(photo))) await this.storage.delete(key);
   }
 }

@@ -51,6 +51,11 @@ export class InvitationsService {
     return (await this.em.count(Invitation, { tokenHash, usedAt: null, expiresAt: { $gte: this.clock.now() } })) > 0;
   }
 
+  /** The account is being deleted: the invitations it made that were never used stop working. */
+  async deleteAllOf(em: EntityManager, userId: string): Promise<void> {
+    await em.nativeDelete(Invitation, { createdById: userId, usedAt: null });
+  }
+
   /**
    * Uses the invitation up for the new account, in the caller's transaction: one conditional UPDATE, so of two
    * registrations racing for the same link exactly one succeeds.

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { InvitationController } from './invitation.controller';
 import { InvitationsService } from './invitations.service';
+import { RegistrationController } from './registration.controller';
 import { RegistrationService } from './registration.service';
 
-/** Registration modes (open, invite-only, closed) and invitation links. */
+/** /register and /invite/:token: registration modes (open, invite-only, closed), invitation links, the first admin. */
 @Module({
   imports: [UsersModule],
-  controllers: [InvitationController],
+  controllers: [RegistrationController, InvitationController],
   providers: [RegistrationService, InvitationsService],
   exports: [RegistrationService, InvitationsService],
 })

@@ -1,11 +1,15 @@
-import { BigIntType, Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { BigIntType, Entity, EntityRepositoryType, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import { UserRepository } from './user.repository';
 
 export const ROLES = ['admin', 'user'] as const;
 export type Role = (typeof ROLES)[number];
 
-@Entity({ tableName: 'users' })
+/** An account. Only UsersService (and StorageQuota, for the bytes used) writes this row; UserRepository reads it. */
+@Entity({ tableName: 'users', repository: () => UserRepository })
 export class User {
+  [EntityRepositoryType]?: UserRepository;
+
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
 

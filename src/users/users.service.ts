@@ -1,116 +1,225 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { FieldProblems, hasProblems, InvalidInputError } from '../common/invalid-input';
 import { Clock, CLOCK } from '../common/time/clock';
+import { isUuid } from '../common/uuid';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
-import { Setting } from '../settings/setting.entity';
+import { Mailer } from '../mail/mailer';
+import { DatabaseSessionStore } from '../sessions/database-session.store';
+import {
+  EMAIL_TAKEN,
+  normaliseEmail,
+  Profile,
+  profileProblems,
+  trimmedProfile,
+  USERNAME_TAKEN,
+  usernameKeyOf,
+} from './account-fields';
+import { passwordChangedNotice, profileChangedNotice } from './account-notices';
+import { keepAnActiveAdmin } from './last-admin';
+import { PasswordHasher } from './password-hasher';
+import { NewPassword, newPasswordProblems, PASSWORD_MAX_LENGTH, passwordProblems } from './password-policy';
+import { PasswordResetLinks } from './password-reset-links';
 import { Role, User } from './user.entity';
+import { UserRepository } from './user.repository';
 
-export interface NewUser {
-  username: string;
-  email: string;
-  passwordHash: string;
-  /** Without a role, the first account of the instance becomes admin and every later one a user. */
-  role?: Role;
+export interface NewAccount extends Profile {
+  password: string;
 }
 
-/** Runs inside the transaction that creates the user; throwing undoes the creation. */
-export type BeforeCommit = (em: EntityManager, user: User) => Promise<void>;
+/** Work done in the transaction of a change, before it commits; throwing undoes the change. */
+export type InTransaction = (em: EntityManager) => Promise<void>;
 
-export class UsernameTakenError extends Error {}
-export class EmailTakenError extends Error {}
+export interface AccountCreation {
+  /** A fixed role, or one decided inside the creating transaction (registration's first-admin rule). */
+  role: Role | ((em: EntityManager) => Promise<Role>);
+  /** Runs in the creating transaction once the row exists (e.g. to use up an invitation). */
+  beforeCommit?: (em: EntityManager, user: User) => Promise<void>;
+}
+
+export const PROFILE_RACE = 'That username or email was just taken. Choose another one.';
+
+export class UserNotFoundException extends NotFoundException {
+  constructor() {
+    super('We could not find that user. They may have been deleted.');
+  }
+}
 
 /**
- * The row whose insertion makes an account the instance's first admin. Two first registrations at the same moment
- * both count no account; the primary key lets only one of them claim it (the other waits for it and becomes a user).
- * No account can be deleted while it is the last admin, so a claimed instance always has its admin.
+ * The only writer of the user row (StorageQuota keeps its bytes used). Each change is made here with everything that
+ * must follow it:
+ *
+ * | Change            | What follows                                                                         |
+ * |-------------------|--------------------------------------------------------------------------------------|
+ * | create            | format, password policy and uniqueness checked; default quota; role as the caller decides |
+ * | profile           | reset links die when the email changes; the old address is told of any change            |
+ * | password          | reset links die, every session ends, the owner is told by mail                           |
+ * | disabled          | every session ends; the last active admin cannot be disabled                             |
+ * | role              | the last active admin cannot be demoted                                                  |
+ * | deleted           | what other modules own goes first (caller's `deleteOwned`), reset links, the row, sessions |
  */
-const FIRST_ADMIN_CLAIM = 'first-admin-claimed';
-
-/** No username or email holds a control character (registration refuses them); SQLite cannot even be asked about a NUL. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
-
-export const normaliseEmail = (email: string) => email.trim().toLowerCase();
-export const usernameKeyOf = (username: string) => username.trim().toLowerCase();
-
 @Injectable()
 export class UsersService {
   constructor(
     private readonly em: EntityManager,
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly resetLinks: PasswordResetLinks,
+    private readonly sessions: DatabaseSessionStore,
+    private readonly mailer: Mailer,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** True until the first account exists: it becomes admin, and registration is open for it whatever the mode. */
-  async isEmpty(): Promise<boolean> {
-    return (await this.em.count(User, {})) === 0;
+  /** The account, or UserNotFoundException (a 404) for an unknown or malformed id. */
+  async get(id: string): Promise<User> {
+    const user = isUuid(id) ? await this.users.findOne({ id }) : null;
+    if (!user) throw new UserNotFoundException();
+    return user;
   }
 
-  /** Finds an account by email or username, in any letter case. Usernames cannot contain "@", emails must. */
-  async findByIdentifier(identifier: string): Promise<User | null> {
-    const value = identifier.trim();
-    if (!value || CONTROL_CHARACTER.test(value)) return null;
-    const where = value.includes('@') ? { email: normaliseEmail(value) } : { usernameKey: usernameKeyOf(value) };
-    return this.em.findOne(User, where, { populate: ['passwordHash'] });
-  }
-
-  async findById(id: string): Promise<User | null> {
-    return this.em.findOne(User, { id });
-  }
-
-  async isUsernameTaken(username: string): Promise<boolean> {
-    return (await this.em.count(User, { usernameKey: usernameKeyOf(username) })) > 0;
-  }
-
-  async isEmailTaken(email: string): Promise<boolean> {
-    return (await this.em.count(User, { email: normaliseEmail(email) })) > 0;
-  }
-
-  /**
-   * Creates the account with the default quota; a concurrent duplicate surfaces as UsernameTakenError or
-   * EmailTakenError. `beforeCommit` runs in the same transaction (e.g. to use up an invitation).
-   */
-  async create(data: NewUser, beforeCommit?: BeforeCommit): Promise<User> {
+  /** Creates the account with the default quota, or throws InvalidInputError saying which fields must change. */
+  async create(account: NewAccount, creation: AccountCreation): Promise<User> {
+    const profile = trimmedProfile(account);
+    const problems: FieldProblems<keyof NewAccount> = profileProblems(profile);
+    const passwordIssues = passwordProblems(account.password, profile);
+    if (passwordIssues.length > 0) problems.password = passwordIssues;
+    if (!problems.username && (await this.users.isUsernameTaken(profile.username))) problems.username = [USERNAME_TAKEN];
+    if (!problems.email && (await this.users.isEmailTaken(profile.email))) problems.email = [EMAIL_TAKEN];
+    if (hasProblems(problems)) throw new InvalidInputError(problems);
+    const passwordHash = await this.hasher.hash(account.password);
     try {
       return await this.em.transactional(async (em) => {
-        const role = data.role ?? (await this.roleOfNewAccount(em));
+        const role = typeof creation.role === 'function' ? await creation.role(em) : creation.role;
         const user = em.create(User, {
-          username: data.username.trim(),
-          usernameKey: usernameKeyOf(data.username),
-          email: normaliseEmail(data.email),
-          passwordHash: data.passwordHash,
+          username: profile.username,
+          usernameKey: usernameKeyOf(profile.username),
+          email: normaliseEmail(profile.email),
+          passwordHash,
           createdAt: this.clock.now(),
           role,
           quotaBytes: this.config.defaultQuotaBytes,
           usedBytes: 0,
         });
         await em.flush();
-        await beforeCommit?.(em, user);
+        await creation.beforeCommit?.(em, user);
         return user;
       });
     } catch (error) {
       this.em.clear();
-      if (error instanceof UniqueConstraintViolationException) {
-        throw (await this.isEmailTaken(data.email)) ? new EmailTakenError() : new UsernameTakenError();
-      }
-      throw error;
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      // Someone registered the same name or address between the check above and the insert.
+      throw new InvalidInputError((await this.users.isEmailTaken(profile.email)) ? { email: [EMAIL_TAKEN] } : { username: [USERNAME_TAKEN] });
     }
   }
 
-  private async roleOfNewAccount(em: EntityManager): Promise<Role> {
-    if ((await em.count(User, {})) > 0) return 'user';
+  /** A new username and/or email address; InvalidInputError when they break the rules or are taken. */
+  async changeProfile(userId: string, change: Profile): Promise<void> {
+    const profile = trimmedProfile(change);
+    const problems = profileProblems(profile);
+    if (hasProblems(problems)) throw new InvalidInputError(problems);
+    const user = await this.get(userId);
+    const before: Profile = { username: user.username, email: user.email };
+    const after: Profile = { username: profile.username, email: normaliseEmail(profile.email) };
+    if (usernameKeyOf(after.username) !== user.usernameKey && (await this.users.isUsernameTaken(after.username))) problems.username = [USERNAME_TAKEN];
+    if (after.email !== user.email && (await this.users.isEmailTaken(after.email))) problems.email = [EMAIL_TAKEN];
+    if (hasProblems(problems)) throw new InvalidInputError(problems);
     try {
-      await em.insert(Setting, { name: FIRST_ADMIN_CLAIM, value: this.clock.now().toISOString() });
-      return 'admin';
+      await this.em.transactional(async (em) => {
+        await em.nativeUpdate(User, { id: userId }, { username: after.username, usernameKey: usernameKeyOf(after.username), email: after.email });
+        // A reset link sent to the old address must not work for the new one.
+        if (after.email !== before.email) await this.resetLinks.deleteAllOf(em, userId);
+      });
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) return 'user';
+      if (error instanceof UniqueConstraintViolationException) throw new InvalidInputError({ username: [PROFILE_RACE] });
       throw error;
+    } finally {
+      this.em.clear();
+    }
+    if (after.email !== before.email || after.username !== before.username) {
+      this.mailer.queue(profileChangedNotice(before, after, this.config.baseUrl));
     }
   }
 
-  async recordLogin(user: User, newPasswordHash?: string): Promise<void> {
-    user.lastLoginAt = this.clock.now();
-    if (newPasswordHash) user.passwordHash = newPasswordHash;
-    await this.em.flush();
+  /**
+   * Every password change goes through here: InvalidInputError when the policy refuses it or the two copies differ;
+   * otherwise the new hash, reset links voided, every session of the user ended, and a mail to the owner.
+   * `beforeCommit` runs first in the same transaction and may refuse the change by throwing (a reset link used up).
+   */
+  async changePassword(userId: string, input: NewPassword, beforeCommit?: InTransaction): Promise<void> {
+    const user = await this.get(userId);
+    const problems = newPasswordProblems(input, { username: user.username, email: user.email });
+    if (hasProblems(problems)) throw new InvalidInputError(problems);
+    const passwordHash = await this.hasher.hash(input.password);
+    await this.em.transactional(async (em) => {
+      await beforeCommit?.(em);
+      await em.nativeUpdate(User, { id: userId }, { passwordHash });
+      await this.resetLinks.deleteAllOf(em, userId);
+    });
+    await this.sessions.destroyAllOf(userId);
+    this.mailer.queue(passwordChangedNotice(user, this.config.baseUrl));
+  }
+
+  /** Checks the password of a logged-in user, e.g. before a change to their account. */
+  async verifyPassword(userId: string, password: string): Promise<boolean> {
+    if (!password || [...password].length > PASSWORD_MAX_LENGTH) return false;
+    const user = await this.em.findOne(User, { id: userId }, { populate: ['passwordHash'] });
+    return user ? this.hasher.verify(user.passwordHash, password) : false;
+  }
+
+  /** After a successful login with `password`: the time, and the hash remade when it used weaker parameters. */
+  async recordLogin(user: User, password: string): Promise<void> {
+    const passwordHash = this.hasher.needsRehash(user.passwordHash) ? await this.hasher.hash(password) : undefined;
+    await this.em.nativeUpdate(User, { id: user.id }, { lastLoginAt: this.clock.now(), ...(passwordHash ? { passwordHash } : {}) });
+  }
+
+  /** A disabled user cannot log in, and every session they have ends now. */
+  async setDisabled(id: string, disabled: boolean): Promise<User> {
+    const user = await this.change(id, async (em, user) => {
+      if (disabled) await keepAnActiveAdmin(em, user);
+      user.disabledAt = disabled ? (user.disabledAt ?? this.clock.now()) : null;
+    });
+    if (disabled) await this.sessions.destroyAllOf(id);
+    return user;
+  }
+
+  async setRole(id: string, role: Role): Promise<User> {
+    return this.change(id, async (em, user) => {
+      if (role !== 'admin') await keepAnActiveAdmin(em, user);
+      user.role = role;
+    });
+  }
+
+  /** null: unlimited. A quota below what is already stored only stops further uploads. */
+  async setQuota(id: string, quotaBytes: number | null): Promise<User> {
+    return this.change(id, async (_em, user) => {
+      user.quotaBytes = quotaBytes;
+    });
+  }
+
+  /**
+   * Deletes the account: `deleteOwned` first (what other modules store for it, in the same transaction), then its
+   * reset links and its row; then every session ends. The last active admin is refused (LastAdminError).
+   */
+  async delete(id: string, deleteOwned: InTransaction): Promise<User> {
+    const user = await this.change(id, async (em, user) => {
+      await keepAnActiveAdmin(em, user);
+      await deleteOwned(em);
+      await this.resetLinks.deleteAllOf(em, user.id);
+      await em.nativeDelete(User, { id: user.id });
+    });
+    await this.sessions.destroyAllOf(id);
+    return user;
+  }
+
+  private async change(id: string, apply: (em: EntityManager, user: User) => Promise<void>): Promise<User> {
+    if (!isUuid(id)) throw new UserNotFoundException();
+    return this.em.transactional(async (em) => {
+      const user = await em.findOne(User, { id });
+      if (!user) throw new UserNotFoundException();
+      await apply(em, user);
+      return user;
+    });
   }
 }

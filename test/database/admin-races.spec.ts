@@ -1,9 +1,8 @@
 import { EntityManager, MikroORM } from '@mikro-orm/core';
-import { AppConfig } from '../../src/config/app-config';
 import { databaseOptions } from '../../src/database/database-options';
+import { firstAccountIsAdmin } from '../../src/registration/first-admin';
 import { keepAnActiveAdmin, LastAdminError } from '../../src/users/last-admin';
 import { User } from '../../src/users/user.entity';
-import { UsersService } from '../../src/users/users.service';
 import { FakeClock } from '../support/fake-clock';
 import { backends, createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -72,11 +71,15 @@ describe.each(backends())('admin decisions under concurrent transactions [%s]', 
   });
 
   it('two first registrations on a new instance: exactly one becomes admin, and both accounts exist', async () => {
+    // What registration does in the transaction that creates an account: the first-admin rule decides the role.
     const register = (username: string, holdOpen?: () => Promise<void>) =>
-      new UsersService(orm.em.fork(), new FakeClock(), { defaultQuotaBytes: null } as AppConfig).create(
-        { username, email: `${username}@example.com`, passwordHash: 'x' },
-        holdOpen,
-      );
+      orm.em.fork().transactional(async (tx: EntityManager) => {
+        const role = await firstAccountIsAdmin(new FakeClock().now())(tx);
+        const user = tx.create(User, { username, usernameKey: username, email: `${username}@example.com`, passwordHash: 'x', createdAt: new Date(), role, usedBytes: 0 });
+        await tx.flush();
+        await holdOpen?.();
+        return user;
+      });
 
     const { decided, holdOpen } = firstDecision();
     const first = register('early', holdOpen);

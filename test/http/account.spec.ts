@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import { PasswordReset } from '../../src/auth/password-reset/password-reset.entity';
+import { PasswordReset } from '../../src/users/password-reset.entity';
 import { Mailer } from '../../src/mail/mailer';
 import { Photo } from '../../src/photos/photo.entity';
 import { Session } from '../../src/sessions/session.entity';

@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/core';
 import { SIGNED_OUT_EVERYWHERE } from '../../src/account/account.controller';
-import { LOGIN_FAILED, REGISTERED } from '../../src/auth/auth.controller';
+import { LOGIN_FAILED } from '../../src/auth/auth.controller';
+import { REGISTERED } from '../../src/registration/registration.controller';
 import { PASSWORD_RESET_DONE, RESET_REQUESTED } from '../../src/auth/password-reset/password-reset.controller';
 import { PasswordResetService } from '../../src/auth/password-reset/password-reset.service';
 import { Session } from '../../src/sessions/session.entity';

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { PasswordHasher } from '../../src/auth/password-hasher';
+import { PasswordHasher } from '../../src/users/password-hasher';
 import { Browser, login, register, STRONG_PASSWORD } from '../support/browser';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';

@@ -4,9 +4,9 @@ import { readdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import request, { Response } from 'supertest';
-import { AuthService } from '../../src/auth/auth.service';
-import { PasswordHasher } from '../../src/auth/password-hasher';
-import { PasswordReset } from '../../src/auth/password-reset/password-reset.entity';
+import { UsersService } from '../../src/users/users.service';
+import { PasswordHasher } from '../../src/users/password-hasher';
+import { PasswordReset } from '../../src/users/password-reset.entity';
 import { PasswordResetService } from '../../src/auth/password-reset/password-reset.service';
 import { hashToken } from '../../src/common/secret-token';
 import { Mailer } from '../../src/mail/mailer';
@@ -212,7 +212,7 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
 
     const third = await requestLink(new Browser(t.app), 'careful@example.com');
     const user = (await t.app.get(MikroORM).em.fork().find(PasswordReset, {})).find((r) => r.tokenHash === createHash('sha256').update(third).digest('hex'))!;
-    await t.app.get(AuthService).changePassword(user.userId, 'Changed In Settings#1');
+    await t.app.get(UsersService).changePassword(user.userId, { password: 'Changed In Settings#1', confirmPassword: 'Changed In Settings#1' });
     expect(await tryLink(third, 'After Change Pass#1')).toEqual(invalid);
     expect(await passwordWorks('careful', 'Changed In Settings#1')).toBe(true);
   });

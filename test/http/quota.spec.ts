@@ -1,6 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Photo } from '../../src/photos/photo.entity';
-import { humanSize } from '../../src/photos/photo.view';
+import { humanSize } from '../../src/common/views/human-size';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { Browser, loggedInBrowser } from '../support/browser';

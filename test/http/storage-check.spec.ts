@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { Photo } from '../../src/photos/photo.entity';
 import { photoKeys } from '../../src/photos/photo-keys';
 import { StorageCheckService } from '../../src/photos/storage-check.service';
-import { QuotaCorrection, StorageQuota } from '../../src/photos/storage-quota.service';
+import { PhotoRows, QuotaCorrection } from '../../src/photos/photo-rows';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { loggedInBrowser } from '../support/browser';
@@ -46,7 +46,7 @@ describe.each(backends())('storage check [%s]', (backend) => {
       ownerId, displayName: 'killed.jpg', contentType: 'image/jpeg', sizeBytes: 10, width: 1, height: 1,
       sha256: 'f'.repeat(64), uploadedAt: t.clock.now(), status: 'pending',
     }, { persist: false });
-    expect(await t.app.get(StorageQuota).addPhoto(interrupted)).toBe(true); // as the upload did: its row, its bytes counted
+    expect(await t.app.get(PhotoRows).add(interrupted)).toBe(true); // as the upload did: its row, its bytes counted
     await storage.put(photoKeys(interrupted).original, Readable.from(Buffer.from('partial')), { contentType: 'image/jpeg' });
 
     // Within the first 15 minutes nothing that might still be in flight is touched, but the orphan is gone.

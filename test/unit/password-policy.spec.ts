@@ -1,4 +1,4 @@
-import { passwordProblems } from '../../src/auth/password-policy';
+import { passwordProblems } from '../../src/users/password-policy';
 
 const EMPTY = 'Enter a password.';
 const TOO_SHORT = 'Password must be at least 8 characters.';

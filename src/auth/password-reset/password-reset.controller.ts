@@ -7,7 +7,8 @@ import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
 import { field } from '../../common/http/form-fields';
 import { hashToken } from '../../common/secret-token';
 import { endSession } from '../../sessions/session-lifecycle';
-import { PasswordResetService } from './password-reset.service';
+import { InvalidInputError } from '../../common/invalid-input';
+import { InvalidResetLinkError, PasswordResetService } from './password-reset.service';
 
 export const RESET_REQUESTED = 'If an account exists for that email, we have sent a link to reset its password.';
 export const PASSWORD_RESET_DONE = 'Your password has been reset. Please log in.';
@@ -49,14 +50,16 @@ export class PasswordResetController {
   @Post('reset-password')
   @RateLimit(20, HOUR)
   async reset(@Req() req: Request, @Res() res: Response) {
-    const result = await this.resets.complete(req.session.passwordResetHash, req.body);
-    if (!result.ok && 'invalidLink' in result) return res.status(HttpStatus.OK).render('pages/auth/reset-invalid', { title: 'Link not valid' });
-    if (!result.ok) {
+    try {
+      await this.resets.complete(req.session.passwordResetHash, { password: field(req.body, 'password'), confirmPassword: field(req.body, 'confirmPassword') });
+    } catch (error) {
+      if (error instanceof InvalidResetLinkError) return res.status(HttpStatus.OK).render('pages/auth/reset-invalid', { title: 'Link not valid' });
+      if (!(error instanceof InvalidInputError)) throw error;
       const user = await this.resets.accountFor(req.session.passwordResetHash);
       return res.status(HttpStatus.UNPROCESSABLE_ENTITY).render('pages/auth/reset-password', {
         title: 'Choose a new password',
         ...accountOf(user?.username),
-        errors: result.errors,
+        errors: error.problems,
       });
     }
     // Every session of the user has ended; so does this one, which only held the link's token.

@@ -1,5 +1,6 @@
 import { MikroORM, RequestContext } from '@mikro-orm/core';
-import { AuthService } from '../../auth/auth.service';
+import { InvalidInputError } from '../../common/invalid-input';
+import { RegistrationService } from '../../registration/registration.service';
 import { withAppContext } from '../app-context';
 import { CliCommand, CliUsageError } from '../cli-command';
 import { readSecret } from '../read-secret';
@@ -27,13 +28,15 @@ export const createUserCommand: CliCommand = {
     }
     return withAppContext((app) => RequestContext.create(app.get(MikroORM).em, async () => {
       // Without --admin the role is left open, so the first account of an instance still becomes its admin.
-      const result = await app.get(AuthService).createAccount({ username, email, password }, admin ? 'admin' : undefined);
-      if (!result.ok) {
-        const problems = 'errors' in result ? Object.values(result.errors).flat() : [];
+      try {
+        const user = await app.get(RegistrationService).createAccount({ username, email, password }, admin ? 'admin' : undefined);
+        console.log(`Created ${user.role === 'admin' ? 'admin' : 'user'} ${user.username} <${user.email}>. They can log in now.`);
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        const problems = Object.values<string[] | undefined>(error.problems).flat();
         console.error(`The account was not created:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
         return 1;
       }
-      console.log(`Created ${result.user.role === 'admin' ? 'admin' : 'user'} ${result.user.username} <${result.user.email}>. They can log in now.`);
       return 0;
     }));
   },

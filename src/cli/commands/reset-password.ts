@@ -1,6 +1,6 @@
 import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { PasswordResetService } from '../../auth/password-reset/password-reset.service';
-import { UsersService } from '../../users/users.service';
+import { UserRepository } from '../../users/user.repository';
 import { withAppContext } from '../app-context';
 import { CliCommand, CliUsageError } from '../cli-command';
 
@@ -13,7 +13,7 @@ export const resetPasswordCommand: CliCommand = {
     if (!identifier || rest.length > 0) throw new CliUsageError('Name one user, by username or email.');
     return withAppContext((app) =>
       RequestContext.create(app.get(MikroORM).em, async () => {
-        const user = await app.get(UsersService).findByIdentifier(identifier);
+        const user = await app.get(UserRepository).findByIdentifier(identifier);
         if (!user) {
           console.error(`No user "${identifier}".`);
           return 1;

@@ -19,13 +19,6 @@ declare module 'express-session' {
 
 declare global {
   namespace Express {
-    /** The logged-in user as kept on the request: never the entity, never the password hash. */
-    interface User {
-      id: string;
-      username: string;
-      email: string;
-      role: 'admin' | 'user';
-    }
     interface Request {
       /** Set by the request logger; also sent back as X-Request-Id. */
       id: string;

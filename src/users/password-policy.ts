@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FieldProblems } from '../common/invalid-input';
 import { PROJECT_ROOT } from '../common/project-root';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -12,6 +13,14 @@ const commonPasswords = new Set(
     .map((line) => line.trim().toLowerCase())
     .filter(Boolean),
 );
+
+export const PASSWORDS_DIFFER = 'The two passwords do not match.';
+
+/** A new password typed twice (account page, reset link). */
+export interface NewPassword {
+  password: string;
+  confirmPassword: string;
+}
 
 export interface PasswordContext {
   username?: string;
@@ -40,6 +49,13 @@ export function passwordProblems(password: string, context: PasswordContext = {}
     return ['Password must not contain your username or the name part of your email address.'];
   }
   return [];
+}
+
+/** The policy's problems with a new password; only once it is acceptable, whether the second copy matches it. */
+export function newPasswordProblems(input: NewPassword, context: PasswordContext): FieldProblems<keyof NewPassword> {
+  const problems = passwordProblems(input.password, context);
+  if (problems.length > 0) return { password: problems };
+  return input.confirmPassword === input.password ? {} : { confirmPassword: [PASSWORDS_DIFFER] };
 }
 
 /**

@@ -1,0 +1,71 @@
+import { EntityManager } from '@mikro-orm/core';
+import { Injectable } from '@nestjs/common';
+import { StorageQuota } from '../users/storage-quota';
+import { Photo } from './photo.entity';
+
+/** An account whose bytes used were not the sum of its photos' sizes, and what they are now. */
+export interface QuotaCorrection {
+  userId: string;
+  username: string;
+  wasBytes: number;
+  nowBytes: number;
+}
+
+/**
+ * The only writer of photo rows. A row and its bytes in the owner's quota are added and removed together, in one
+ * transaction, so an account's bytes used are the sum of its photos' sizes (pending ones included) at every moment,
+ * and a crash cannot leave bytes counted without their row (the storage check removes interrupted uploads' rows, and
+ * their bytes with them).
+ */
+@Injectable()
+export class PhotoRows {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly quota: StorageQuota,
+  ) {}
+
+  /** Writes the photo's row and counts its bytes; false (nothing written) when they would exceed the owner's quota. */
+  async add(photo: Photo): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      if (!(await this.quota.reserve(em, photo.ownerId, photo.sizeBytes))) return false;
+      await em.insert(Photo, photo);
+      return true;
+    });
+  }
+
+  async markReady(photo: Photo): Promise<void> {
+    await this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' });
+    photo.status = 'ready';
+  }
+
+  /** Deletes the photo's row and gives its bytes back; false when it was already gone (nothing given back twice). */
+  async remove(photo: Pick<Photo, 'id' | 'ownerId' | 'sizeBytes'>): Promise<boolean> {
+    return this.em.transactional(async (em) => {
+      await this.quota.lock(em, photo.ownerId);
+      if ((await em.nativeDelete(Photo, { id: photo.id, ownerId: photo.ownerId })) === 0) return false;
+      await this.quota.release(em, photo.ownerId, photo.sizeBytes);
+      return true;
+    });
+  }
+
+  /** Every row of the owner, in the caller's transaction (the account is being deleted: no bytes to give back). */
+  async deleteAllOf(em: EntityManager, ownerId: string): Promise<void> {
+    await em.nativeDelete(Photo, { ownerId });
+  }
+
+  /**
+   * Makes every account's bytes used the sum of its photos again where they differ. The difference is read in one
+   * statement (both sides from one snapshot) and taken off by StorageQuota.correct.
+   */
+  async recount(): Promise<QuotaCorrection[]> {
+    const rows: Array<{ id: string; username: string; used_bytes: number | string; counted: number | string }> = await this.em.getConnection().execute(
+      'select id, username, used_bytes, counted from (select u.id, u.username, u.used_bytes, ' +
+        '(select coalesce(sum(p.size_bytes), 0) from photos p where p.owner_id = u.id) as counted from users u) t where used_bytes <> counted',
+      [],
+      'all',
+    );
+    const corrections = rows.map((row) => ({ userId: row.id, username: row.username, wasBytes: Number(row.used_bytes), nowBytes: Number(row.counted) }));
+    for (const { userId, wasBytes, nowBytes } of corrections) await this.quota.correct(userId, wasBytes - nowBytes);
+    return corrections;
+  }
+}
