@@ -72,9 +72,12 @@ export class UsersService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** The account, or UserNotFoundException (a 404) for an unknown or malformed id. */
+  /**
+   * The account as it is now (read afresh, so it also works outside a request: CLI, background work), or
+   * UserNotFoundException (a 404) for an unknown or malformed id.
+   */
   async get(id: string): Promise<User> {
-    const user = isUuid(id) ? await this.users.findOne({ id }) : null;
+    const user = isUuid(id) ? await this.em.fork().findOne(User, { id }) : null;
     if (!user) throw new UserNotFoundException();
     return user;
   }
