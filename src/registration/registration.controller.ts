@@ -23,8 +23,8 @@ export class RegistrationController {
   async page(@Req() req: Request, @Res() res: Response) {
     if (req.user) return res.redirect(303, '/');
     const access = await this.registration.access(req.session.invitationHash);
-    if (!access.allowed) return res.render('pages/auth/register-closed', registrationClosed(access, req.session.invitationHash));
-    res.render('pages/auth/register', { title: 'Create your account', access, values: {}, errors: {} });
+    if (!access.allowed) return res.render('pages/registration/closed', registrationClosed(access, req.session.invitationHash));
+    res.render('pages/registration/register', { title: 'Create your account', access, values: {}, errors: {} });
   }
 
   @Post()
@@ -36,10 +36,10 @@ export class RegistrationController {
     } catch (error) {
       const access = await this.registration.access(req.session.invitationHash);
       if (error instanceof RegistrationClosedError) {
-        return res.status(HttpStatus.FORBIDDEN).render('pages/auth/register-closed', registrationClosed(access, req.session.invitationHash));
+        return res.status(HttpStatus.FORBIDDEN).render('pages/registration/closed', registrationClosed(access, req.session.invitationHash));
       }
       if (!(error instanceof InvalidInputError)) throw error;
-      return res.status(HttpStatus.UNPROCESSABLE_ENTITY).render('pages/auth/register', {
+      return res.status(HttpStatus.UNPROCESSABLE_ENTITY).render('pages/registration/register', {
         title: 'Create your account',
         access,
         values: trimmedProfile(account),
