@@ -3,7 +3,8 @@ import { AccountRemovalService } from '../account/account-removal.service';
 import { PasswordResetService } from '../auth/password-reset/password-reset.service';
 import { PhotosService } from '../photos/photos.service';
 import { usernameKeyOf } from '../users/account-fields';
-import { Role, User } from '../users/user.entity';
+import type { Role } from '../common/http/roles.decorator';
+import { User } from '../users/user.entity';
 import { UserRepository } from '../users/user.repository';
 import { UsersService } from '../users/users.service';
 

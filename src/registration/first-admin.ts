@@ -1,7 +1,7 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Setting } from '../settings/setting.entity';
 import { User } from '../users/user.entity';
-import type { Role } from '../users/user.entity';
+import type { Role } from '../common/http/roles.decorator';
 
 /**
  * The row whose insertion makes an account the instance's first admin. Two first registrations at the same moment

@@ -1,4 +1,5 @@
-import type { Role, User } from './user.entity';
+import type { Role } from '../common/http/roles.decorator';
+import type { User } from './user.entity';
 
 declare global {
   namespace Express {

@@ -1,9 +1,7 @@
 import { BigIntType, Entity, EntityRepositoryType, PrimaryKey, Property } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
+import type { Role } from '../common/http/roles.decorator';
 import { UserRepository } from './user.repository';
-
-export const ROLES = ['admin', 'user'] as const;
-export type Role = (typeof ROLES)[number];
 
 /** An account. Only UsersService (and StorageQuota, for the bytes used) writes this row; UserRepository reads it. */
 @Entity({ tableName: 'users', repository: () => UserRepository })

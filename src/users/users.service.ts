@@ -1,5 +1,6 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { Role } from '../common/http/roles.decorator';
 import { FieldProblems, hasProblems, InvalidInputError } from '../common/invalid-input';
 import { Clock, CLOCK } from '../common/time/clock';
 import { isUuid } from '../common/uuid';
@@ -21,7 +22,7 @@ import { keepAnActiveAdmin } from './last-admin';
 import { PasswordHasher } from './password-hasher';
 import { NewPassword, newPasswordProblems, PASSWORD_MAX_LENGTH, passwordProblems } from './password-policy';
 import { PasswordResetLinks } from './password-reset-links';
-import { Role, User } from './user.entity';
+import { User } from './user.entity';
 import { UserRepository } from './user.repository';
 
 export interface NewAccount extends Profile {
