@@ -1,6 +1,7 @@
 const MAX_LENGTH = 255;
 
 /** C0 and C1 controls, and the bidirectional controls that make "invoice\u202Egpj.exe" display as "invoiceexe.jpg". */
+// eslint-disable-next-line no-control-regex -- removing them is the point
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

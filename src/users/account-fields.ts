@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '../common/control-characters';
 import { FieldProblems } from '../common/invalid-input';
 
 /** A person's username and email address, as they typed them. */
@@ -10,8 +11,6 @@ const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 /** Local part @ domain with a dot; no spaces or control characters anywhere. */
 const EMAIL = /^[^\s@\p{Cc}]+@[^\s@.\p{Cc}]+(\.[^\s@.\p{Cc}]+)+$/u;
 const EMAIL_MAX_LENGTH = 254;
-/** No username or email holds a control character (the rules above refuse them); SQLite cannot even be asked about a NUL. */
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 export const USERNAME_INVALID = 'Username must be 3–32 characters: letters, digits, _ . or -.';
 export const EMAIL_INVALID = 'Enter a valid email address, like name@example.com.';
@@ -40,5 +39,6 @@ export function profileProblems(profile: Profile): FieldProblems<keyof Profile> 
 /** Whether a login name can belong to any account at all; lookups skip the database when it cannot. */
 export function couldBeAnIdentifier(identifier: string): boolean {
   const value = identifier.trim();
-  return value !== '' && !CONTROL_CHARACTER.test(value);
+  // No username or email holds one (the rules above refuse them); SQLite cannot even be asked about a NUL.
+  return value !== '' && !hasControlCharacter(value);
 }

@@ -17,6 +17,7 @@ import { asBuffer, decodeEntities, photoIds, sha256, uploadRaw } from '../suppor
 const BATCH = 5;
 const UNREADABLE = 'The upload could not be read. Please try again.';
 const SMUGGLED_ANYWHERE = ['<script', '<?php', '<html', '<svg', 'alert('];
+// eslint-disable-next-line no-control-regex -- finding them is the point
 const INVISIBLE_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /** The per-file reasons in an upload summary ("N photos uploaded. M skipped: a.jpg is empty. b.png is …"). */

@@ -1,3 +1,5 @@
+import { hasControlCharacter } from '../control-characters';
+
 const BASE = 'http://photosphere.invalid';
 
 /**
@@ -7,7 +9,7 @@ const BASE = 'http://photosphere.invalid';
 export function localPath(candidate: unknown): string | undefined {
   if (typeof candidate !== 'string' || candidate.length > 2048) return undefined;
   if (!candidate.startsWith('/') || candidate.startsWith('//') || candidate.includes('\\')) return undefined;
-  if (/[\u0000-\u001f\u007f]/.test(candidate)) return undefined;
+  if (hasControlCharacter(candidate)) return undefined;
   const url = new URL(candidate, BASE);
   const path = url.pathname + url.search + url.hash;
   // Dot segments resolve after the checks above: "/..//evil.example" becomes "//evil.example".
