@@ -1,4 +1,3 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import { Clock, CLOCK } from '../common/time/clock';
@@ -6,7 +5,6 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { ImageProcessor } from './image-processor';
-import { Photo } from './photo.entity';
 import { PhotoUploadService } from './photo-upload.service';
 import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
@@ -15,7 +13,6 @@ import { StorageQuota } from './storage-quota.service';
 import { spoolDirOf } from './upload-spool';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Photo])],
   controllers: [PhotosController],
   providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, StorageQuota],
   exports: [PhotosService, StorageCheckService, StorageQuota],
