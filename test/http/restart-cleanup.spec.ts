@@ -24,7 +24,7 @@ describe.each(backends())('start-up clean-up of interrupted uploads [%s]', (back
       ownerId: 'owner', displayName: `${uploader}.jpg`, contentType: 'image/jpeg', sizeBytes: 1, width: 1, height: 1,
       sha256: randomBytes(32).toString('hex'), uploadedAt: new Date(t.clock.now().getTime() - minutesAgo * MINUTE), status: 'pending', uploader,
     });
-    await em.persistAndFlush(photo);
+    await em.persist(photo).flush();
     return photo.id;
   };
   const remaining = async () => (await t.app.get(MikroORM).em.fork().find(Photo, {}, { orderBy: { displayName: 'asc' } })).map((p) => p.displayName);
