@@ -1,4 +1,3 @@
-import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { AuthService } from '../../auth/auth.service';
 import { withAppContext } from '../app-context';
 import { CliCommand, CliUsageError } from '../cli-command';
@@ -25,7 +24,7 @@ export const createUserCommand: CliCommand = {
       console.error('No password: set the PASSWORD environment variable, or run the command in a terminal to be asked for one.');
       return 2;
     }
-    return withAppContext((app) => RequestContext.create(app.get(MikroORM).em, async () => {
+    return withAppContext(async (app) => {
       // Without --admin the role is left open, so the first account of an instance still becomes its admin.
       const result = await app.get(AuthService).createAccount({ username, email, password }, admin ? 'admin' : undefined);
       if (!result.ok) {
@@ -35,6 +34,6 @@ export const createUserCommand: CliCommand = {
       }
       console.log(`Created ${result.user.role === 'admin' ? 'admin' : 'user'} ${result.user.username} <${result.user.email}>. They can log in now.`);
       return 0;
-    }));
+    });
   },
 };
