@@ -4,6 +4,7 @@ import { CSRF_HEADER, CsrfFieldInMultipart } from '../common/csrf/csrf.guard';
 import { matchesCsrfToken } from '../common/csrf/csrf-token';
 import { flash } from '../common/flash/flash';
 import { wantsFragment } from '../common/htmx/htmx';
+import { CurrentUser } from '../common/http/current-user.decorator';
 import { multipartFiles } from '../common/http/multipart-files';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
@@ -31,13 +32,13 @@ export class PhotosController {
 
   /** The gallery page, or (for htmx infinite scroll) just the next page of cards. */
   @Get()
-  async gallery(@Req() req: Request, @Res() res: Response, @Query('before') before: unknown) {
-    const page = await this.photos.gallery(req.user!.id, before);
+  async gallery(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Query('before') before: unknown) {
+    const page = await this.photos.gallery(user.id, before);
     const model = { photos: page.photos.map(photoCard), next: page.next };
     if (wantsFragment(req)) return res.render('partials/photos/grid-page', { ...model, layout: false });
     res.render('pages/photos/gallery', {
       ...model,
-      storage: await this.quota.usageView(req.user!.id),
+      storage: await this.quota.usageView(user.id),
       title: 'Your photos',
       olderPage: model.photos.length > 0 && before !== undefined,
       empty: page.photos.length === 0 && before === undefined,
@@ -51,7 +52,7 @@ export class PhotosController {
   @Post('upload-photos')
   @CsrfFieldInMultipart()
   @UseGuards(UploadSlotsGuard)
-  async upload(@Req() req: Request, @Res() res: Response) {
+  async upload(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     const expected = req.session.csrfToken;
     const files = multipartFiles(req, {
       field: 'photos',
@@ -61,7 +62,7 @@ export class PhotosController {
       verifyCsrf: (token) => matchesCsrfToken(expected, token),
       idleMs: this.config.uploads.idleMs,
     });
-    const summary = await this.uploads.upload(req.user!.id, files, abortedWith(res));
+    const summary = await this.uploads.upload(user.id, files, abortedWith(res));
     const outcome = describeUpload(summary);
     if (!wantsFragment(req)) {
       flash(req, outcome.type, outcome.message);
@@ -72,27 +73,27 @@ export class PhotosController {
     res.status(status).render('partials/photos/upload-result', {
       layout: false,
       photos: summary.uploaded.map(photoCard),
-      storage: await this.quota.usageView(req.user!.id),
+      storage: await this.quota.usageView(user.id),
       toasts: [outcome],
     });
   }
 
   @Get('photos/:id')
-  async show(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  async show(@Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    const photo = await this.photos.findOwned(user.id, id);
     res.render('pages/photos/show', { title: photo.displayName, photo: photoDetails(photo) });
   }
 
   /** Without JavaScript, the delete button leads here: a page that asks before deleting. */
   @Get('photos/:id/delete')
-  async confirmDelete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  async confirmDelete(@Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    const photo = await this.photos.findOwned(user.id, id);
     res.render('pages/photos/confirm-delete', { title: `Delete ${photo.displayName}?`, photo: photoCard(photo) });
   }
 
   @Post('delete-photo/:id')
-  async delete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const photo = await this.photos.delete(req.user!.id, id);
+  async delete(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    const photo = await this.photos.delete(user.id, id);
     const message = `Deleted ${photo.displayName}.`;
     if (!wantsFragment(req)) {
       flash(req, 'success', message);
@@ -100,30 +101,30 @@ export class PhotosController {
     }
     res.status(HttpStatus.OK).render('partials/photos/deleted', {
       layout: false,
-      storage: await this.quota.usageView(req.user!.id),
+      storage: await this.quota.usageView(user.id),
       toasts: [{ type: 'success', message }],
     });
   }
 
   @Get('photos/:id/original')
-  async original(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Query('download') download: unknown) {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  async original(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string, @Query('download') download: unknown) {
+    const photo = await this.photos.findOwned(user.id, id);
     const image = { contentType: photo.contentType, etag: imageEtag(photo, 'original'), downloadOf: download !== undefined ? photo : undefined };
     await sendImage(req, res, image, () => this.photos.blob(photo, 'original'));
   }
 
   @Get('photos/:id/thumbnail')
-  thumbnail(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.rendition(req, res, id, 'thumbnail');
+  thumbnail(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    return this.rendition(req, res, user, id, 'thumbnail');
   }
 
   @Get('photos/:id/preview')
-  preview(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.rendition(req, res, id, 'preview');
+  preview(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    return this.rendition(req, res, user, id, 'preview');
   }
 
-  private async rendition(req: Request, res: Response, id: string, rendition: 'thumbnail' | 'preview') {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  private async rendition(req: Request, res: Response, user: Express.User, id: string, rendition: 'thumbnail' | 'preview') {
+    const photo = await this.photos.findOwned(user.id, id);
     const image = { contentType: RENDITION_TYPES[rendition], etag: imageEtag(photo, rendition) };
     await sendImage(req, res, image, () => this.photos.blob(photo, rendition));
   }
