@@ -2,8 +2,9 @@ import { Controller, Get, HttpStatus, Inject, Param, Post, Query, Req, Res, UseG
 import type { Request, Response } from 'express';
 import { CSRF_HEADER, CsrfFieldInMultipart } from '../common/csrf/csrf.guard';
 import { matchesCsrfToken } from '../common/csrf/csrf-token';
-import { flash } from '../common/flash/flash';
+import { flashAndRedirect } from '../common/flash/flash-and-redirect';
 import { wantsFragment } from '../common/htmx/htmx';
+import { renderPageOrFragment } from '../common/htmx/page-or-fragment';
 import { CurrentUser } from '../common/http/current-user.decorator';
 import { multipartFiles } from '../common/http/multipart-files';
 import { AppConfig } from '../config/app-config';
@@ -35,9 +36,7 @@ export class PhotosController {
   async gallery(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Query('before') before: unknown) {
     const page = await this.photos.gallery(user.id, before);
     const model = { photos: page.photos.map(photoCard), next: page.next };
-    if (wantsFragment(req)) return res.render('partials/photos/grid-page', { ...model, layout: false });
-    res.render('pages/photos/gallery', {
-      ...model,
+    await renderPageOrFragment(req, res, { page: 'pages/photos/gallery', fragment: 'partials/photos/grid-page' }, model, async () => ({
       storage: await this.quota.usageView(user.id),
       title: 'Your photos',
       olderPage: model.photos.length > 0 && before !== undefined,
@@ -46,7 +45,7 @@ export class PhotosController {
       acceptedNames: ACCEPTED_IMAGE_NAMES,
       maxUploadMb: Math.round(this.config.uploads.maxFileBytes / 1024 / 1024),
       maxFiles: this.config.uploads.maxFiles,
-    });
+    }));
   }
 
   @Post('upload-photos')
@@ -64,10 +63,7 @@ export class PhotosController {
     });
     const summary = await this.uploads.upload(user.id, files, abortedWith(res));
     const outcome = describeUpload(summary);
-    if (!wantsFragment(req)) {
-      flash(req, outcome.type, outcome.message);
-      return res.redirect(303, '/');
-    }
+    if (!wantsFragment(req)) return flashAndRedirect(req, res, outcome.type, outcome.message, '/');
     const status = summary.storageUnavailable ? HttpStatus.SERVICE_UNAVAILABLE : summary.uploaded.length ? HttpStatus.OK : HttpStatus.UNPROCESSABLE_ENTITY;
     if (status !== HttpStatus.OK) res.set('HX-Reswap', 'none');
     res.status(status).render('partials/photos/upload-result', {
@@ -95,10 +91,7 @@ export class PhotosController {
   async delete(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
     const photo = await this.photos.delete(user.id, id);
     const message = `Deleted ${photo.displayName}.`;
-    if (!wantsFragment(req)) {
-      flash(req, 'success', message);
-      return res.redirect(303, '/');
-    }
+    if (!wantsFragment(req)) return flashAndRedirect(req, res, 'success', message, '/');
     res.status(HttpStatus.OK).render('partials/photos/deleted', {
       layout: false,
       storage: await this.quota.usageView(user.id),
