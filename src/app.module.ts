@@ -5,7 +5,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BackgroundModule } from './common/background/background.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
-import { CsrfTokens } from './common/csrf/csrf-tokens';
+import { CsrfModule } from './common/csrf/csrf.module';
 import { AuthenticatedGuard } from './common/http/authenticated.guard';
 import { HtmlExceptionFilter } from './common/http/html-exception.filter';
 import { RolesGuard } from './common/http/roles.guard';
@@ -26,7 +26,6 @@ const features = [SessionsModule, UsersModule, AuthModule, PhotosModule, HealthM
 
 /** Cross-cutting rules, in the order they run: login required unless @Public(), CSRF on state changes, @Roles(…) (else 404). */
 const globalProviders = [
-  CsrfTokens,
   { provide: APP_GUARD, useClass: AuthenticatedGuard },
   { provide: APP_GUARD, useClass: CsrfGuard },
   { provide: APP_GUARD, useClass: RolesGuard },
@@ -40,7 +39,7 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClockModule, DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), BackgroundModule, MailModule, ThrottleModule, ...features],
+      imports: [ConfigModule.forRoot(config), ClockModule, CsrfModule, DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), BackgroundModule, MailModule, ThrottleModule, ...features],
       providers: globalProviders,
     };
   }

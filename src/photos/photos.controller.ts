@@ -1,12 +1,11 @@
 import { Controller, Get, HttpStatus, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CSRF_HEADER, CsrfFieldInMultipart } from '../common/csrf/csrf.guard';
-import { matchesCsrfToken } from '../common/csrf/csrf-token';
 import { flashAndRedirect } from '../common/flash/flash-and-redirect';
 import { wantsFragment } from '../common/htmx/htmx';
 import { renderPageOrFragment } from '../common/htmx/page-or-fragment';
 import { CurrentUser } from '../common/http/current-user.decorator';
-import { multipartFiles } from '../common/http/multipart-files';
+import type { MultipartFiles } from '../common/http/multipart-files';
+import { MultipartUpload } from '../common/http/multipart-upload';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { imageEtag, sendImage } from './image-response';
@@ -49,18 +48,8 @@ export class PhotosController {
   }
 
   @Post('upload-photos')
-  @CsrfFieldInMultipart()
   @UseGuards(UploadSlotsGuard)
-  async upload(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
-    const expected = req.session.csrfToken;
-    const files = multipartFiles(req, {
-      field: 'photos',
-      maxFiles: this.config.uploads.maxFiles,
-      maxFileBytes: this.config.uploads.maxFileBytes,
-      csrfVerified: matchesCsrfToken(expected, req.get(CSRF_HEADER)),
-      verifyCsrf: (token) => matchesCsrfToken(expected, token),
-      idleMs: this.config.uploads.idleMs,
-    });
+  async upload(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @MultipartUpload({ field: 'photos' }) files: MultipartFiles) {
     const summary = await this.uploads.upload(user.id, files, abortedWith(res));
     const outcome = describeUpload(summary);
     if (!wantsFragment(req)) return flashAndRedirect(req, res, outcome.type, outcome.message, '/');
