@@ -5,11 +5,11 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BackgroundModule } from './common/background/background.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
-import { CsrfTokens } from './common/csrf/csrf-tokens';
+import { CsrfModule } from './common/csrf/csrf.module';
 import { AuthenticatedGuard } from './common/http/authenticated.guard';
 import { HtmlExceptionFilter } from './common/http/html-exception.filter';
 import { RolesGuard } from './common/http/roles.guard';
-import { CLOCK, systemClock } from './common/time/clock';
+import { ClockModule } from './common/time/clock.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { MailModule } from './mail/mail.module';
@@ -27,8 +27,6 @@ const features = [SessionsModule, UsersModule, AuthModule, RegistrationModule, P
 
 /** Cross-cutting rules, in the order they run: login required unless @Public(), CSRF on state changes, @Roles(…) (else 404). */
 const globalProviders = [
-  { provide: CLOCK, useValue: systemClock },
-  CsrfTokens,
   { provide: APP_GUARD, useClass: AuthenticatedGuard },
   { provide: APP_GUARD, useClass: CsrfGuard },
   { provide: APP_GUARD, useClass: RolesGuard },
@@ -42,10 +40,8 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      global: true,
-      imports: [ConfigModule.forRoot(config), DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), BackgroundModule, MailModule, ThrottleModule, ...features],
+      imports: [ConfigModule.forRoot(config), ClockModule, CsrfModule, DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), BackgroundModule, MailModule, ThrottleModule, ...features],
       providers: globalProviders,
-      exports: [CLOCK],
     };
   }
 }

@@ -1,9 +1,8 @@
+import { dateFormat, dateTimeFormat } from '../common/views/dates';
 import { storageUsageView } from '../users/storage-usage.view';
 import { Invitation } from '../registration/invitation.entity';
 import { User } from '../users/user.entity';
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const dateTimeFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 const MB = 1024 * 1024;
 
 /** One account as the admin pages show it. */

@@ -17,7 +17,7 @@ export interface UploadLimits {
   idleMs: number;
 }
 
-/** The Node HTTP server's limits and the graceful shutdown (see src/server.ts). */
+/** The Node HTTP server's limits and the graceful shutdown (see src/server/). */
 export interface ServerConfig {
   /** A client must finish sending its request headers within this time. */
   headersTimeoutMs: number;

@@ -32,10 +32,6 @@ export class Readiness {
     this.stopping = true;
   }
 
-  get shuttingDown(): boolean {
-    return this.stopping;
-  }
-
   async database(): Promise<DependencyState> {
     return answersWithin(() => this.orm.isConnected());
   }

@@ -1,9 +1,7 @@
 import { humanSize } from '../common/views/human-size';
+import { dateFormat, dateTimeFormat } from '../common/views/dates';
 import { THUMBNAIL_EDGE } from './image-processor';
 import { Photo } from './photo.entity';
-
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const dateTimeFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
 
 /** What a gallery card shows. */
 export interface PhotoCardView {

@@ -1,10 +1,11 @@
 import { Controller, Get, HttpStatus, Inject, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CSRF_HEADER, CsrfFieldInMultipart } from '../common/csrf/csrf.guard';
-import { matchesCsrfToken } from '../common/csrf/csrf-token';
-import { flash } from '../common/flash/flash';
+import { flashAndRedirect } from '../common/flash/flash-and-redirect';
 import { wantsFragment } from '../common/htmx/htmx';
-import { multipartFiles } from '../common/http/multipart-files';
+import { renderPageOrFragment } from '../common/htmx/page-or-fragment';
+import { CurrentUser } from '../common/http/current-user.decorator';
+import type { MultipartFiles } from '../common/http/multipart-files';
+import { MultipartUpload } from '../common/http/multipart-upload';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { imageEtag, sendImage } from './image-response';
@@ -32,13 +33,11 @@ export class PhotosController {
 
   /** The gallery page, or (for htmx infinite scroll) just the next page of cards. */
   @Get()
-  async gallery(@Req() req: Request, @Res() res: Response, @Query('before') before: unknown) {
-    const page = await this.photos.gallery(req.user!.id, before);
+  async gallery(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Query('before') before: unknown) {
+    const page = await this.photos.gallery(user.id, before);
     const model = { photos: page.photos.map(photoCard), next: page.next };
-    if (wantsFragment(req)) return res.render('partials/photos/grid-page', { ...model, layout: false });
-    res.render('pages/photos/gallery', {
-      ...model,
-      storage: storageUsageView(await this.quota.usage(req.user!.id)),
+    await renderPageOrFragment(req, res, { page: 'pages/photos/gallery', fragment: 'partials/photos/grid-page' }, model, async () => ({
+      storage: storageUsageView(await this.quota.usage(user.id)),
       title: 'Your photos',
       olderPage: model.photos.length > 0 && before !== undefined,
       empty: page.photos.length === 0 && before === undefined,
@@ -46,85 +45,69 @@ export class PhotosController {
       acceptedNames: ACCEPTED_IMAGE_NAMES,
       maxUploadMb: Math.round(this.config.uploads.maxFileBytes / 1024 / 1024),
       maxFiles: this.config.uploads.maxFiles,
-    });
+    }));
   }
 
   @Post('upload-photos')
-  @CsrfFieldInMultipart()
   @UseGuards(UploadSlotsGuard)
-  async upload(@Req() req: Request, @Res() res: Response) {
-    const expected = req.session.csrfToken;
-    const files = multipartFiles(req, {
-      field: 'photos',
-      maxFiles: this.config.uploads.maxFiles,
-      maxFileBytes: this.config.uploads.maxFileBytes,
-      csrfVerified: matchesCsrfToken(expected, req.get(CSRF_HEADER)),
-      verifyCsrf: (token) => matchesCsrfToken(expected, token),
-      idleMs: this.config.uploads.idleMs,
-    });
-    const summary = await this.uploads.upload(req.user!.id, files, abortedWith(res));
+  async upload(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @MultipartUpload({ field: 'photos' }) files: MultipartFiles) {
+    const summary = await this.uploads.upload(user.id, files, abortedWith(res));
     const outcome = describeUpload(summary);
-    if (!wantsFragment(req)) {
-      flash(req, outcome.type, outcome.message);
-      return res.redirect(303, '/');
-    }
+    if (!wantsFragment(req)) return flashAndRedirect(req, res, outcome.type, outcome.message, '/');
     const status = summary.storageUnavailable ? HttpStatus.SERVICE_UNAVAILABLE : summary.uploaded.length ? HttpStatus.OK : HttpStatus.UNPROCESSABLE_ENTITY;
     if (status !== HttpStatus.OK) res.set('HX-Reswap', 'none');
     res.status(status).render('partials/photos/upload-result', {
       layout: false,
       photos: summary.uploaded.map(photoCard),
-      storage: storageUsageView(await this.quota.usage(req.user!.id)),
+      storage: storageUsageView(await this.quota.usage(user.id)),
       toasts: [outcome],
     });
   }
 
   @Get('photos/:id')
-  async show(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  async show(@Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    const photo = await this.photos.findOwned(user.id, id);
     res.render('pages/photos/show', { title: photo.displayName, photo: photoDetails(photo) });
   }
 
   /** Without JavaScript, the delete button leads here: a page that asks before deleting. */
   @Get('photos/:id/delete')
-  async confirmDelete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  async confirmDelete(@Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    const photo = await this.photos.findOwned(user.id, id);
     res.render('pages/photos/confirm-delete', { title: `Delete ${photo.displayName}?`, photo: photoCard(photo) });
   }
 
   @Post('delete-photo/:id')
-  async delete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const photo = await this.photos.delete(req.user!.id, id);
+  async delete(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    const photo = await this.photos.delete(user.id, id);
     const message = `Deleted ${photo.displayName}.`;
-    if (!wantsFragment(req)) {
-      flash(req, 'success', message);
-      return res.redirect(303, '/');
-    }
+    if (!wantsFragment(req)) return flashAndRedirect(req, res, 'success', message, '/');
     res.status(HttpStatus.OK).render('partials/photos/deleted', {
       layout: false,
-      storage: storageUsageView(await this.quota.usage(req.user!.id)),
+      storage: storageUsageView(await this.quota.usage(user.id)),
       toasts: [{ type: 'success', message }],
     });
   }
 
   @Get('photos/:id/original')
-  async original(@Req() req: Request, @Res() res: Response, @Param('id') id: string, @Query('download') download: unknown) {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  async original(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string, @Query('download') download: unknown) {
+    const photo = await this.photos.findOwned(user.id, id);
     const image = { contentType: photo.contentType, etag: imageEtag(photo, 'original'), downloadOf: download !== undefined ? photo : undefined };
     await sendImage(req, res, image, () => this.photos.blob(photo, 'original'));
   }
 
   @Get('photos/:id/thumbnail')
-  thumbnail(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.rendition(req, res, id, 'thumbnail');
+  thumbnail(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    return this.rendition(req, res, user, id, 'thumbnail');
   }
 
   @Get('photos/:id/preview')
-  preview(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.rendition(req, res, id, 'preview');
+  preview(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    return this.rendition(req, res, user, id, 'preview');
   }
 
-  private async rendition(req: Request, res: Response, id: string, rendition: 'thumbnail' | 'preview') {
-    const photo = await this.photos.findOwned(req.user!.id, id);
+  private async rendition(req: Request, res: Response, user: Express.User, id: string, rendition: 'thumbnail' | 'preview') {
+    const photo = await this.photos.findOwned(user.id, id);
     const image = { contentType: RENDITION_TYPES[rendition], etag: imageEtag(photo, rendition) };
     await sendImage(req, res, image, () => this.photos.blob(photo, rendition));
   }

@@ -1,12 +1,11 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { rm } from 'node:fs/promises';
 import { Clock, CLOCK } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { ImageProcessor } from './image-processor';
-import { Photo } from './photo.entity';
 import { PhotoUploadService } from './photo-upload.service';
 import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
@@ -16,7 +15,7 @@ import { PhotoRows } from './photo-rows';
 import { spoolDirOf } from './upload-spool';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Photo]), UsersModule],
+  imports: [UsersModule],
   controllers: [PhotosController],
   providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, PhotoRows],
   exports: [PhotosService, StorageCheckService],
@@ -27,17 +26,21 @@ export class PhotosModule implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   /**
    * Start-up clean-up after a crash: this instance's temporary files — its uploads being received, and (local disk) its
-   * blobs being written — go first (before any request is served, so none is in use), then the storage check runs in
-   * the background while the app serves requests.
+   * blobs being written — go first, always (before any request is served, so none is in use); then, unless
+   * STORAGE_CHECK_ON_START is off, the storage check runs in the background while the app serves requests.
+   * `npm run cli` builds the modules without an HTTP server: that is not the instance starting, and the running
+   * instance's files may be in use, so it does neither.
    */
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.storageCheckOnStart) return;
+    if (!this.adapterHost.httpAdapter) return;
     await rm(spoolDirOf(this.config), { recursive: true, force: true });
     await this.storage.removeUnfinished();
+    if (!this.config.storageCheckOnStart) return;
     const restarted = { instanceId: this.config.instanceId, startedAt: this.clock.now() };
     this.storageCheck.run({ restarted }).catch((error) => new Logger('StorageCheck').error({ msg: 'Storage check failed', error: String(error) }));
   }

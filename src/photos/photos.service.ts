@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { isUuid } from '../common/is-uuid';
 import { BLOB_STORAGE, BlobDownload, BlobNotFoundError, BlobStorage, StorageUnavailableError } from '../storage/blob-storage.port';
 import { decodeCursor, encodeCursor } from './gallery-cursor';
 import { Photo } from './photo.entity';
@@ -8,7 +9,6 @@ import { PhotoRows } from './photo-rows';
 
 export const GALLERY_PAGE_SIZE = 30;
 export const STORAGE_UNAVAILABLE = 'Photo storage is unavailable right now. Please try again in a moment.';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class PhotoNotFoundException extends NotFoundException {
   constructor() {
@@ -57,7 +57,7 @@ export class PhotosService {
   }
 
   async findOwned(ownerId: string, id: string): Promise<Photo> {
-    const photo = UUID.test(id) ? await this.em.findOne(Photo, { id, ownerId, status: 'ready' }) : null;
+    const photo = isUuid(id) ? await this.em.findOne(Photo, { id, ownerId, status: 'ready' }) : null;
     if (!photo) throw new PhotoNotFoundException();
     return photo;
   }

@@ -3,7 +3,7 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Role } from '../common/http/roles.decorator';
 import { FieldProblems, hasProblems, InvalidInputError } from '../common/invalid-input';
 import { Clock, CLOCK } from '../common/time/clock';
-import { isUuid } from '../common/uuid';
+import { isUuid } from '../common/is-uuid';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Mailer } from '../mail/mailer';

@@ -1,8 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createUserCommand } from '../../src/cli/commands/create-user';
 import { CliUsageError } from '../../src/cli/cli-command';
 import { loadConfig } from '../../src/config/app-config';
 import { databaseOptions } from '../../src/database/database-options';
+import { spoolDirOf } from '../../src/photos/upload-spool';
 import { User } from '../../src/users/user.entity';
 import { backends, createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -75,5 +78,13 @@ describe.each(backends())('cli create-user [%s]', (backend) => {
     expect(await run(['someone', 'someone@example.com'])).toBe(2);
     expect(out).toEqual(['No password: set the PASSWORD environment variable, or run the command in a terminal to be asked for one.']);
     expect(await users()).toHaveLength(2);
+  });
+
+  it("leaves this instance's temporary upload files alone: a command is not the instance starting, whose uploads may be in flight", async () => {
+    const spool = spoolDirOf(loadConfig());
+    await mkdir(spool, { recursive: true });
+    await writeFile(join(spool, 'in-flight.upload'), 'bytes');
+    expect(await run(['spooler', 'spooler@example.com'], 'Sunny Day!42')).toBe(0);
+    expect(await readdir(spool)).toEqual(['in-flight.upload']);
   });
 });

@@ -1,7 +1,10 @@
 import { MikroORM } from '@mikro-orm/core';
 import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Photo } from '../../src/photos/photo.entity';
 import { StorageCheckService } from '../../src/photos/storage-check.service';
+import { spoolDirOf } from '../../src/photos/upload-spool';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 
@@ -24,7 +27,7 @@ describe.each(backends())('start-up clean-up of interrupted uploads [%s]', (back
       ownerId: 'owner', displayName: `${uploader}.jpg`, contentType: 'image/jpeg', sizeBytes: 1, width: 1, height: 1,
       sha256: randomBytes(32).toString('hex'), uploadedAt: new Date(t.clock.now().getTime() - minutesAgo * MINUTE), status: 'pending', uploader,
     });
-    await em.persistAndFlush(photo);
+    await em.persist(photo).flush();
     return photo.id;
   };
   const remaining = async () => (await t.app.get(MikroORM).em.fork().find(Photo, {}, { orderBy: { displayName: 'asc' } })).map((p) => p.displayName);
@@ -46,5 +49,19 @@ describe.each(backends())('start-up clean-up of interrupted uploads [%s]', (back
     expect(await t.app.get(StorageCheckService).run()).toEqual({ orphanBlobs: 0, missingBlobs: 0, stalePending: 0, usageCorrected: [] });
     t.clock.advance(16 * MINUTE);
     expect((await t.app.get(StorageCheckService).run()).stalePending).toBe(2);
+  });
+
+  it('empties the spool folder (and local storage\'s unfinished writes) at start-up even when STORAGE_CHECK_ON_START is off', async () => {
+    expect(t.config.storageCheckOnStart).toBe(false);
+    const spool = spoolDirOf(t.config);
+    await mkdir(spool, { recursive: true });
+    await writeFile(join(spool, 'crashed.upload'), 'half a photo');
+    const incoming = t.config.storage.driver === 'local' ? join(t.config.storage.root, '.incoming') : undefined;
+    if (incoming) await writeFile(join(incoming, 'crashed-write'), 'half a blob');
+
+    await t.restart();
+
+    expect(await readdir(spool).catch(() => [])).toEqual([]);
+    if (incoming) expect(await readdir(incoming)).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ function requestWith(bytes: Buffer): Request {
   const req = Object.assign(new PassThrough(), {
     headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
     is: () => 'multipart/form-data',
+    get: () => undefined,
     complete: true,
   });
   setImmediate(() => req.end(bytes));
@@ -31,7 +32,7 @@ describe('spooling the files of an upload cut off mid-file', () => {
   it('leaves no temporary file, even for a file that failed before spooling it began (many times over)', async () => {
     const outcomes = new Set<string>();
     for (let round = 0; round < 600; round++) {
-      const files = multipartFiles(requestWith(body), { field: 'photos', maxFiles: 10, maxFileBytes: 1_000_000, csrfVerified: true, verifyCsrf: () => true, idleMs: 30_000 });
+      const files = multipartFiles(requestWith(body), { field: 'photos', maxFiles: 10, maxFileBytes: 1_000_000, acceptsCsrfToken: () => true, idleMs: 30_000 });
       try {
         for await (const file of files) {
           // The server is busy with the previous file meanwhile, for a varying while: the cut meets each file at another moment.

@@ -1,4 +1,3 @@
-import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { InvalidInputError } from '../../common/invalid-input';
 import { RegistrationService } from '../../registration/registration.service';
 import { withAppContext } from '../app-context';
@@ -26,7 +25,7 @@ export const createUserCommand: CliCommand = {
       console.error('No password: set the PASSWORD environment variable, or run the command in a terminal to be asked for one.');
       return 2;
     }
-    return withAppContext((app) => RequestContext.create(app.get(MikroORM).em, async () => {
+    return withAppContext(async (app) => {
       // Without --admin the role is left open, so the first account of an instance still becomes its admin.
       try {
         const user = await app.get(RegistrationService).createAccount({ username, email, password }, admin ? 'admin' : undefined);
@@ -38,6 +37,6 @@ export const createUserCommand: CliCommand = {
         return 1;
       }
       return 0;
-    }));
+    });
   },
 };

@@ -1,4 +1,3 @@
-import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { PasswordResetService } from '../../auth/password-reset/password-reset.service';
 import { UserRepository } from '../../users/user.repository';
 import { withAppContext } from '../app-context';
@@ -11,17 +10,15 @@ export const resetPasswordCommand: CliCommand = {
   summary: 'Print a one-time link (valid PASSWORD_RESET_MINUTES) with which the user chooses a new password.',
   run: async ([identifier, ...rest]) => {
     if (!identifier || rest.length > 0) throw new CliUsageError('Name one user, by username or email.');
-    return withAppContext((app) =>
-      RequestContext.create(app.get(MikroORM).em, async () => {
-        const user = await app.get(UserRepository).findByIdentifier(identifier);
-        if (!user) {
-          console.error(`No user "${identifier}".`);
-          return 1;
-        }
-        const link = await app.get(PasswordResetService).issueLink(user);
-        console.log(`Password reset link for ${user.username} <${user.email}>; it works once:\n${link}`);
-        return 0;
-      }),
-    );
+    return withAppContext(async (app) => {
+      const user = await app.get(UserRepository).findByIdentifier(identifier);
+      if (!user) {
+        console.error(`No user "${identifier}".`);
+        return 1;
+      }
+      const link = await app.get(PasswordResetService).issueLink(user);
+      console.log(`Password reset link for ${user.username} <${user.email}>; it works once:\n${link}`);
+      return 0;
+    });
   },
 };

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { AppConfig } from '../../config/app-config';
@@ -15,10 +15,13 @@ export const CROSS_SITE_REFUSED = 'Requests from other sites are not allowed.';
 
 const CSRF_IN_MULTIPART = 'csrfInMultipart';
 /**
- * For upload routes: a multipart body is not parsed before the handler runs, so a plain form's `_csrf` field is
- * checked by the multipart reader, before it accepts any file (htmx sends the header, checked here as usual).
+ * For upload routes, and called only by `@MultipartUpload(…)`, which also hands the handler the reader that does the
+ * check: a multipart body is not parsed before the handler runs, so a plain form's `_csrf` field is checked by the
+ * multipart reader, before it accepts any file (htmx sends the header, checked here as usual).
  */
-export const CsrfFieldInMultipart = () => SetMetadata(CSRF_IN_MULTIPART, true);
+export function csrfCheckedInMultipart(handler: object): void {
+  Reflect.defineMetadata(CSRF_IN_MULTIPART, true, handler);
+}
 
 /**
  * Every state-changing request must carry its CSRF token (see CsrfTokens: the session's for a logged-in user, the

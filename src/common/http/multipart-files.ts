@@ -2,7 +2,7 @@ import { BadRequestException, ForbiddenException, HttpException, RequestTimeoutE
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { PassThrough, Readable } from 'node:stream';
-import { CSRF_FIELD, CSRF_REFUSED } from '../csrf/csrf.guard';
+import { CSRF_FIELD, CSRF_HEADER, CSRF_REFUSED } from '../csrf/csrf.guard';
 
 export interface IncomingFile {
   filename: string;
@@ -17,9 +17,11 @@ export interface MultipartOptions {
   field: string;
   maxFiles: number;
   maxFileBytes: number;
-  /** Whether the request already proved its CSRF token (header); otherwise a `_csrf` field must come before any file. */
-  csrfVerified: boolean;
-  verifyCsrf(token: string): boolean;
+  /**
+   * Whether a CSRF token is this request's (CsrfTokens.accepts). The reader asks it about the `X-CSRF-Token` header
+   * (htmx); without a good one, a `_csrf` field must come before any file, or the upload is refused (403).
+   */
+  acceptsCsrfToken(token: unknown): boolean;
   /** The upload fails (408) when the client sends nothing for this long while the server is ready to read. */
   idleMs: number;
 }
@@ -42,6 +44,8 @@ export const uploadStalled = (idleMs: number) => {
 const DONE = Symbol('done');
 
 /**
+ * Routes declare their upload with `@MultipartUpload(…)` (multipart-upload.ts), which calls this with the app's limits.
+ *
  * Streams the files of one multipart field, one at a time: the next file is parsed only after the caller has
  * consumed the previous one, so memory stays flat whatever the sizes. Files of other fields are discarded unread.
  *
@@ -59,7 +63,7 @@ export function multipartFiles(req: Request, options: MultipartOptions): Multipa
     queue.push(item);
     wake?.();
   };
-  let csrfVerified = options.csrfVerified;
+  let csrfVerified = options.acceptsCsrfToken(req.get(CSRF_HEADER));
   let tooManyFiles = false;
   let failure: HttpException | undefined;
   const stopWatching = whenIdle(req, options.idleMs, () => parser.destroy(new RequestTimeoutException(uploadStalled(options.idleMs))));
@@ -78,7 +82,7 @@ export function multipartFiles(req: Request, options: MultipartOptions): Multipa
     parser.destroy(); // a malformed part header is only reported; stop parsing what follows
   });
   parser.on('field', (name, value) => {
-    if (name === CSRF_FIELD) csrfVerified ||= options.verifyCsrf(value);
+    if (name === CSRF_FIELD) csrfVerified ||= options.acceptsCsrfToken(value);
   });
   parser.on('fieldsLimit', () => fail(new BadRequestException(TOO_MANY_FIELDS)));
   parser.on('filesLimit', () => (tooManyFiles = true));
