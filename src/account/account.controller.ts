@@ -1,6 +1,7 @@
 import { Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { flash } from '../common/flash/flash';
+import { flashAndRedirect } from '../common/flash/flash-and-redirect';
+import { CurrentUser, currentUserOf } from '../common/http/current-user.decorator';
 import { clearBrowserCache } from '../common/http/browser-cache';
 import { field } from '../common/http/form-fields';
 import { InvalidInputError } from '../common/invalid-input';
@@ -38,50 +39,46 @@ export class AccountController {
 
   @Post('profile')
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
-  async profile(@Req() req: Request, @Res() res: Response) {
+  async profile(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     const change = { username: field(req.body, 'username'), email: field(req.body, 'email') };
     try {
-      await this.accounts.updateProfile(req.user!.id, field(req.body, 'currentPassword'), change);
+      await this.accounts.updateProfile(user.id, field(req.body, 'currentPassword'), change);
     } catch (error) {
       return this.refuse(req, res, error, 'profile', { values: trimmedProfile(change) });
     }
-    flash(req, 'success', PROFILE_SAVED);
-    res.redirect(303, '/account');
+    flashAndRedirect(req, res, 'success', PROFILE_SAVED, '/account');
   }
 
   /** Every session ends; this one continues under a new id, so only the other devices are signed out. */
   @Post('password')
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
-  async password(@Req() req: Request, @Res() res: Response) {
+  async password(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     const input = { password: field(req.body, 'password'), confirmPassword: field(req.body, 'confirmPassword') };
     try {
-      await this.accounts.changePassword(req.user!.id, field(req.body, 'currentPassword'), input);
+      await this.accounts.changePassword(user.id, field(req.body, 'currentPassword'), input);
     } catch (error) {
       return this.refuse(req, res, error, 'password');
     }
-    await renewLoggedInSession(req, toSessionUser(await this.accounts.account(req.user!.id)));
-    flash(req, 'success', PASSWORD_CHANGED);
-    res.redirect(303, '/account');
+    await renewLoggedInSession(req, toSessionUser(await this.accounts.account(user.id)));
+    flashAndRedirect(req, res, 'success', PASSWORD_CHANGED, '/account');
   }
 
   @Post('sign-out-everywhere')
-  async signOutEverywhere(@Req() req: Request, @Res() res: Response) {
-    await this.accounts.signOutEverywhere(req.user!.id);
+  async signOutEverywhere(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
+    await this.accounts.signOutEverywhere(user.id);
     await this.startAfresh(req, res, SIGNED_OUT_EVERYWHERE);
-    res.redirect(303, '/login');
   }
 
   @Post('delete')
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
-  async delete(@Req() req: Request, @Res() res: Response) {
+  async delete(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     try {
-      await this.accounts.delete(req.user!.id, field(req.body, 'currentPassword'));
+      await this.accounts.delete(user.id, field(req.body, 'currentPassword'));
     } catch (error) {
       if (error instanceof LastAdminError) return this.showForm(req, res, HttpStatus.CONFLICT, 'deletion', { errors: { currentPassword: [error.message] } });
       return this.refuse(req, res, error, 'deletion');
     }
     await this.startAfresh(req, res, ACCOUNT_DELETED);
-    res.redirect(303, '/login');
   }
 
   /** The page again with the form's errors: 403 for a wrong current password, 422 for fields that must change. */
@@ -97,15 +94,15 @@ export class AccountController {
     res.status(status).render('pages/account/account', await this.model(req, { [form]: state }));
   }
 
-  /** Logged out here too: the session ends, a message for the login page, and the browser's cache is cleared. */
+  /** Logged out here too: the session ends, the browser's cache is cleared, and the login page says why. */
   private async startAfresh(req: Request, res: Response, message: string) {
     await endSession(req);
-    flash(req, 'success', message);
     clearBrowserCache(res);
+    flashAndRedirect(req, res, 'success', message, '/login');
   }
 
   private async model(req: Request, forms: Partial<Record<AccountForm, Record<string, unknown>>>) {
-    const user = await this.accounts.account(req.user!.id);
+    const user = await this.accounts.account(currentUserOf(req).id);
     return {
       title: 'My account',
       profile: { values: { username: user.username, email: user.email }, errors: {} },

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { flash } from '../common/flash/flash';
+import { flashAndRedirect } from '../common/flash/flash-and-redirect';
+import { CurrentUser } from '../common/http/current-user.decorator';
 import { field } from '../common/http/form-fields';
 import { Roles } from '../common/http/roles.decorator';
 import { Clock, CLOCK } from '../common/time/clock';
@@ -9,6 +10,7 @@ import { REGISTRATION_MODES, RegistrationMode, RegistrationService } from '../re
 import { UserRepository } from '../users/user.repository';
 import { invitationRow } from './admin.view';
 
+const SETTINGS = '/admin/settings';
 const MODE_NAMES: Record<RegistrationMode, string> = { open: 'open to everyone', invite: 'by invitation only', closed: 'closed' };
 
 /** /admin/settings: the registration mode, and invitation links for invite-only registration. */
@@ -30,27 +32,23 @@ export class AdminSettingsController {
   @Post('settings/registration')
   async setMode(@Req() req: Request, @Res() res: Response) {
     const mode = REGISTRATION_MODES.find((candidate) => candidate === field(req.body, 'mode'));
-    if (!mode) flash(req, 'danger', 'Choose one of the registration modes.');
-    else {
-      await this.registration.setMode(mode);
-      flash(req, 'success', `Registration is now ${MODE_NAMES[mode]}.`);
-    }
-    res.redirect(303, '/admin/settings');
+    if (!mode) return flashAndRedirect(req, res, 'danger', 'Choose one of the registration modes.', SETTINGS);
+    await this.registration.setMode(mode);
+    flashAndRedirect(req, res, 'success', `Registration is now ${MODE_NAMES[mode]}.`, SETTINGS);
   }
 
   /** The new link is shown once, on this response: it is stored nowhere but in the admin's hands. */
   @Post('invitations')
-  async invite(@Req() req: Request, @Res() res: Response) {
+  async invite(@Req() req: Request, @Res() res: Response, @CurrentUser() admin: Express.User) {
     const days = INVITATION_DAYS.find((candidate) => String(candidate) === field(req.body, 'days')) ?? 7;
-    const { link } = await this.invitations.create(req.user!.id, days);
+    const { link } = await this.invitations.create(admin.id, days);
     res.status(201).render('pages/admin/settings', { ...(await this.model()), newInvitation: { link, days } });
   }
 
   @Post('invitations/:id/revoke')
   async revoke(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    const revoked = await this.invitations.revoke(id);
-    flash(req, revoked ? 'success' : 'warning', revoked ? 'The invitation link no longer works.' : 'That invitation was already used or removed.');
-    res.redirect(303, '/admin/settings');
+    if (await this.invitations.revoke(id)) flashAndRedirect(req, res, 'success', 'The invitation link no longer works.', SETTINGS);
+    else flashAndRedirect(req, res, 'warning', 'That invitation was already used or removed.', SETTINGS);
   }
 
   private async model() {

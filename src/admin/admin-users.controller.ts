@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { flash } from '../common/flash/flash';
-import { wantsFragment } from '../common/htmx/htmx';
+import { flashAndRedirect } from '../common/flash/flash-and-redirect';
+import { renderPageOrFragment } from '../common/htmx/page-or-fragment';
+import { CurrentUser, currentUserOf } from '../common/http/current-user.decorator';
 import { field } from '../common/http/form-fields';
 import { Roles } from '../common/http/roles.decorator';
 import { humanSize } from '../common/views/human-size';
@@ -36,8 +37,7 @@ export class AdminUsersController {
       previous: result.page > 1 ? pageLink(query, result.page - 1) : undefined,
       next: result.page < result.pages ? pageLink(query, result.page + 1) : undefined,
     };
-    if (wantsFragment(req)) return res.render('partials/admin/users-table', { ...model, layout: false });
-    res.render('pages/admin/users', { ...model, title: 'Users', tab: { users: true } });
+    await renderPageOrFragment(req, res, { page: 'pages/admin/users', fragment: 'partials/admin/users-table' }, model, { title: 'Users', tab: { users: true } });
   }
 
   @Get('users/:id')
@@ -48,7 +48,7 @@ export class AdminUsersController {
 
   @Post('users/:id/disable')
   disable(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.act(req, res, id, async () => `${(await this.users.setDisabled(id, true)).username} is disabled and has been signed out everywhere.`, '/login');
+    return this.act(req, res, id, async () => `${(await this.users.setDisabled(id, true)).username} is disabled and has been signed out everywhere.`, 'signed out');
   }
 
   @Post('users/:id/enable')
@@ -63,7 +63,7 @@ export class AdminUsersController {
 
   @Post('users/:id/demote')
   demote(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.act(req, res, id, async () => `${(await this.users.setRole(id, 'user')).username} is now a regular user.`, '/');
+    return this.act(req, res, id, async () => `${(await this.users.setRole(id, 'user')).username} is now a regular user.`, 'no longer admin');
   }
 
   @Post('users/:id/quota')
@@ -82,27 +82,25 @@ export class AdminUsersController {
   }
 
   @Post('users/:id/delete')
-  async delete(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
+  async delete(@Req() req: Request, @Res() res: Response, @CurrentUser() admin: Express.User, @Param('id') id: string) {
+    let user;
     try {
-      const user = await this.users.delete(id, field(req.body, 'confirmUsername'));
-      const self = user.id === req.user!.id;
-      // Their sessions have ended, this one too.
-      if (self) await endSession(req);
-      flash(req, 'success', `${user.username} and all their photos have been deleted.`);
-      res.redirect(303, self ? '/login' : '/admin/users');
+      user = await this.users.delete(id, field(req.body, 'confirmUsername'));
     } catch (error) {
       if (!(error instanceof LastAdminError || error instanceof ConfirmationMismatchError)) throw error;
-      flash(req, 'danger', error.message);
-      res.redirect(303, `/admin/users/${id}`);
+      return flashAndRedirect(req, res, 'danger', error.message, `/admin/users/${id}`);
     }
+    const self = user.id === admin.id;
+    // Their sessions have ended, this one too.
+    if (self) await endSession(req);
+    flashAndRedirect(req, res, 'success', `${user.username} and all their photos have been deleted.`, self ? '/login' : '/admin/users');
   }
 
   /**
    * Runs one action, then back to the user's page with what happened (or why it was refused). An admin who has just
-   * disabled or demoted themselves can no longer see that page, so they go to `selfDestination` instead (a disabled
-   * admin without a session: theirs have all ended, this one too).
+   * done it to themselves may no longer see that page: `onSelf` says what they became instead.
    */
-  private async act(req: Request, res: Response, id: string, action: () => Promise<string | { error: string }>, selfDestination?: string) {
+  private async act(req: Request, res: Response, id: string, action: () => Promise<string | { error: string }>, onSelf?: SelfChange) {
     let outcome: string | { error: string };
     try {
       outcome = await action();
@@ -110,13 +108,16 @@ export class AdminUsersController {
       if (!(error instanceof LastAdminError)) throw error;
       outcome = { error: error.message };
     }
-    const leave = typeof outcome === 'string' && selfDestination !== undefined && id === req.user!.id;
-    if (leave && selfDestination === '/login') await endSession(req);
-    if (typeof outcome === 'string') flash(req, 'success', outcome);
-    else flash(req, 'danger', outcome.error);
-    res.redirect(303, leave ? selfDestination! : `/admin/users/${id}`);
+    if (typeof outcome !== 'string') return flashAndRedirect(req, res, 'danger', outcome.error, `/admin/users/${id}`);
+    if (!onSelf || id !== currentUserOf(req).id) return flashAndRedirect(req, res, 'success', outcome, `/admin/users/${id}`);
+    // A disabled admin has no session left (theirs have all ended, this one too); a demoted one has no admin area.
+    if (onSelf === 'signed out') await endSession(req);
+    flashAndRedirect(req, res, 'success', outcome, onSelf === 'signed out' ? '/login' : '/');
   }
 }
+
+/** What an admin becomes by doing the action to their own account. */
+type SelfChange = 'signed out' | 'no longer admin';
 
 function pageLink(q: string, page: number): string {
   const params = new URLSearchParams();

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { promisify } from 'node:util';
-import { flash } from '../common/flash/flash';
+import { flashAndRedirect } from '../common/flash/flash-and-redirect';
 import { clearBrowserCache } from '../common/http/browser-cache';
 import { Public } from '../common/http/public.decorator';
 import { MINUTE, RateLimit } from '../common/throttle/rate-limit.decorator';
@@ -46,8 +46,7 @@ export class AuthController {
       });
     }
     req.session.authenticatedAt = this.clock.now().getTime();
-    flash(req, 'success', req.firstLogin ? welcomeNewUser(req.user.username) : WELCOME_BACK);
-    res.redirect(303, next ?? '/');
+    flashAndRedirect(req, res, 'success', req.firstLogin ? welcomeNewUser(req.user.username) : WELCOME_BACK, next ?? '/');
   }
 
   /** Ends the session on the server, clears the cookie and the browser's cache, and says so on the login page. */

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { flash } from '../common/flash/flash';
+import { flashAndRedirect } from '../common/flash/flash-and-redirect';
 import { Public } from '../common/http/public.decorator';
 import { InvalidInputError } from '../common/invalid-input';
 import { HOUR, RateLimit } from '../common/throttle/rate-limit.decorator';
@@ -47,8 +47,7 @@ export class RegistrationController {
       });
     }
     delete req.session.invitationHash;
-    flash(req, 'success', REGISTERED);
-    res.redirect(303, '/login');
+    flashAndRedirect(req, res, 'success', REGISTERED, '/login');
   }
 }
 

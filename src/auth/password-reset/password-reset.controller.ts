@@ -1,6 +1,6 @@
 import { Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { flash } from '../../common/flash/flash';
+import { flashAndRedirect } from '../../common/flash/flash-and-redirect';
 import { Public } from '../../common/http/public.decorator';
 import { responseDone } from '../../common/http/response-done';
 import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
@@ -64,8 +64,7 @@ export class PasswordResetController {
     }
     // Every session of the user has ended; so does this one, which only held the link's token.
     await endSession(req);
-    flash(req, 'success', PASSWORD_RESET_DONE);
-    res.redirect(303, '/login');
+    flashAndRedirect(req, res, 'success', PASSWORD_RESET_DONE, '/login');
   }
 }
 
