@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { Clock, CLOCK } from '../common/time/clock';
 import type { MultipartFiles } from '../common/http/multipart-files';
 import { AppConfig } from '../config/app-config';
+import { retryOnDeadlock } from '../database/retry-on-deadlock';
 import { APP_CONFIG } from '../config/config.module';
 import { BLOB_STORAGE, BlobStorage, StorageUnavailableError } from '../storage/blob-storage.port';
 import { cleanDisplayName } from './display-name';
@@ -132,7 +133,7 @@ export class PhotoUploadService {
       await this.storage.put(keys.original, createReadStream(file.path), { contentType, signal });
       await this.storage.put(keys.thumbnail, Readable.from(renditions.thumbnail), { contentType: 'image/webp', signal });
       await this.storage.put(keys.preview, Readable.from(renditions.preview), { contentType: 'image/webp', signal });
-      await this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' });
+      await retryOnDeadlock(() => this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' }));
       photo.status = 'ready';
       return photo;
     } catch (error) {

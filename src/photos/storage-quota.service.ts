@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
+import { retryOnDeadlock } from '../database/retry-on-deadlock';
 import { User } from '../users/user.entity';
 import { Photo } from './photo.entity';
 import { humanSize } from './photo.view';
@@ -32,7 +33,7 @@ export class StorageQuota {
 
   /** Writes the photo's row and counts its bytes; false (nothing written) when they would exceed the owner's quota. */
   async addPhoto(photo: Photo): Promise<boolean> {
-    return this.em.transactional(async (em) => {
+    return retryOnDeadlock(() => this.em.transactional(async (em) => {
       const counted = await run(
         em,
         'update users set used_bytes = used_bytes + ? where id = ? and (quota_bytes is null or used_bytes + ? <= quota_bytes)',
@@ -41,18 +42,18 @@ export class StorageQuota {
       if (counted.affectedRows !== 1) return false;
       await em.insert(Photo, photo);
       return true;
-    });
+    }));
   }
 
   /** Deletes the photo's row and gives its bytes back; false when it was already gone (nothing given back twice). */
   async removePhoto(photo: Pick<Photo, 'id' | 'ownerId' | 'sizeBytes'>): Promise<boolean> {
-    return this.em.transactional(async (em) => {
+    return retryOnDeadlock(() => this.em.transactional(async (em) => {
       // The owner's row is locked first, as addPhoto does, so the two never wait on each other in opposite order.
       await run(em, 'update users set used_bytes = used_bytes where id = ?', [photo.ownerId]);
       if ((await em.nativeDelete(Photo, { id: photo.id, ownerId: photo.ownerId })) === 0) return false;
       await run(em, 'update users set used_bytes = used_bytes - ? where id = ?', [photo.sizeBytes, photo.ownerId]);
       return true;
-    });
+    }));
   }
 
   /**
