@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
+import { retryOnDeadlock } from '../database/retry-on-deadlock';
 import { StorageQuota } from '../users/storage-quota';
 import { Photo } from './photo.entity';
 
@@ -26,26 +27,30 @@ export class PhotoRows {
 
   /** Writes the photo's row and counts its bytes; false (nothing written) when they would exceed the owner's quota. */
   async add(photo: Photo): Promise<boolean> {
-    return this.em.transactional(async (em) => {
-      if (!(await this.quota.reserve(em, photo.ownerId, photo.sizeBytes))) return false;
-      await em.insert(Photo, photo);
-      return true;
-    });
+    return retryOnDeadlock(() =>
+      this.em.transactional(async (em) => {
+        if (!(await this.quota.reserve(em, photo.ownerId, photo.sizeBytes))) return false;
+        await em.insert(Photo, photo);
+        return true;
+      }),
+    );
   }
 
   async markReady(photo: Photo): Promise<void> {
-    await this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' });
+    await retryOnDeadlock(() => this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' }));
     photo.status = 'ready';
   }
 
   /** Deletes the photo's row and gives its bytes back; false when it was already gone (nothing given back twice). */
   async remove(photo: Pick<Photo, 'id' | 'ownerId' | 'sizeBytes'>): Promise<boolean> {
-    return this.em.transactional(async (em) => {
-      await this.quota.lock(em, photo.ownerId);
-      if ((await em.nativeDelete(Photo, { id: photo.id, ownerId: photo.ownerId })) === 0) return false;
-      await this.quota.release(em, photo.ownerId, photo.sizeBytes);
-      return true;
-    });
+    return retryOnDeadlock(() =>
+      this.em.transactional(async (em) => {
+        await this.quota.lock(em, photo.ownerId);
+        if ((await em.nativeDelete(Photo, { id: photo.id, ownerId: photo.ownerId })) === 0) return false;
+        await this.quota.release(em, photo.ownerId, photo.sizeBytes);
+        return true;
+      }),
+    );
   }
 
   /** Every row of the owner, in the caller's transaction (the account is being deleted: no bytes to give back). */

@@ -88,22 +88,27 @@ export async function startAppProcess(build: string, env: Record<string, string>
   });
   const lines: Array<Record<string, unknown>> = [];
   const listeners = new Set<() => void>();
-  let buffered = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const complete = buffered.split('\n');
-    buffered = complete.pop()!;
-    for (const line of complete) {
-      if (process.env.TEST_LOGS) console.log(`[app ${port}] ${line}`);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ message: line });
+  // Nest's logger writes errors to stderr and the rest to stdout: both are the app's log.
+  const readLines = (stream: NodeJS.ReadableStream) => {
+    let buffered = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const complete = buffered.split('\n');
+      buffered = complete.pop()!;
+      for (const line of complete) {
+        if (process.env.TEST_LOGS) console.log(`[app ${port}] ${line}`);
+        try {
+          lines.push(JSON.parse(line));
+        } catch {
+          lines.push({ message: line });
+        }
       }
-    }
-    for (const listener of listeners) listener();
-  });
+      for (const listener of listeners) listener();
+    });
+  };
+  readLines(child.stdout!);
+  readLines(child.stderr!);
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let running = true;
