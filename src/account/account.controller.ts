@@ -41,12 +41,10 @@ export class AccountController {
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async profile(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     const change = { username: field(req.body, 'username'), email: field(req.body, 'email') };
-    try {
-      await this.accounts.updateProfile(user.id, field(req.body, 'currentPassword'), change);
-    } catch (error) {
-      return this.refuse(req, res, error, 'profile', { values: trimmedProfile(change) });
-    }
-    flashAndRedirect(req, res, 'success', PROFILE_SAVED, '/account');
+    const changed = await this.attempt(req, res, 'profile', () => this.accounts.updateProfile(user.id, field(req.body, 'currentPassword'), change), {
+      values: trimmedProfile(change),
+    });
+    if (changed) flashAndRedirect(req, res, 'success', PROFILE_SAVED, '/account');
   }
 
   /** Every session ends; this one continues under a new id, so only the other devices are signed out. */
@@ -54,11 +52,7 @@ export class AccountController {
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async password(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     const input = { password: field(req.body, 'password'), confirmPassword: field(req.body, 'confirmPassword') };
-    try {
-      await this.accounts.changePassword(user.id, field(req.body, 'currentPassword'), input);
-    } catch (error) {
-      return this.refuse(req, res, error, 'password');
-    }
+    if (!(await this.attempt(req, res, 'password', () => this.accounts.changePassword(user.id, field(req.body, 'currentPassword'), input)))) return;
     await renewLoggedInSession(req, toSessionUser(await this.accounts.account(user.id)));
     flashAndRedirect(req, res, 'success', PASSWORD_CHANGED, '/account');
   }
@@ -72,21 +66,31 @@ export class AccountController {
   @Post('delete')
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async delete(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
-    try {
-      await this.accounts.delete(user.id, field(req.body, 'currentPassword'));
-    } catch (error) {
-      if (error instanceof LastAdminError) return this.showForm(req, res, HttpStatus.CONFLICT, 'deletion', { errors: { currentPassword: [error.message] } });
-      return this.refuse(req, res, error, 'deletion');
-    }
+    if (!(await this.attempt(req, res, 'deletion', () => this.accounts.delete(user.id, field(req.body, 'currentPassword'))))) return;
     await this.startAfresh(req, res, ACCOUNT_DELETED);
   }
 
-  /** The page again with the form's errors: 403 for a wrong current password, 422 for fields that must change. */
+  /**
+   * Runs a change that needs the current password. True when it was made; otherwise the page is shown again with the
+   * form's errors: 403 for a wrong current password, 422 for fields that must change, 409 for the last active admin's
+   * deletion (`shown`: what the form keeps).
+   */
+  private async attempt(req: Request, res: Response, form: AccountForm, change: () => Promise<void>, shown: Record<string, unknown> = {}) {
+    try {
+      await change();
+      return true;
+    } catch (error) {
+      await this.refuse(req, res, error, form, shown);
+      return false;
+    }
+  }
+
   private async refuse(req: Request, res: Response, error: unknown, form: AccountForm, shown: Record<string, unknown> = {}) {
     if (error instanceof WrongCurrentPasswordError) {
       return this.showForm(req, res, HttpStatus.FORBIDDEN, form, { ...shown, errors: { currentPassword: [error.message] } });
     }
     if (error instanceof InvalidInputError) return this.showForm(req, res, HttpStatus.UNPROCESSABLE_ENTITY, form, { ...shown, errors: error.problems });
+    if (error instanceof LastAdminError) return this.showForm(req, res, HttpStatus.CONFLICT, form, { ...shown, errors: { currentPassword: [error.message] } });
     throw error;
   }
 

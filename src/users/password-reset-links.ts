@@ -17,18 +17,23 @@ export class ResetLinkUsedUpError extends Error {}
  */
 @Injectable()
 export class PasswordResetLinks {
+  private readonly validForMs: number;
+
   constructor(
     private readonly em: EntityManager,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(APP_CONFIG) { passwordResetMs }: AppConfig,
+  ) {
+    this.validForMs = passwordResetMs;
+  }
 
   /** A new link's token for the user, replacing any earlier link; the token itself is stored nowhere. */
   async issue(userId: string): Promise<string> {
     const token = newSecretToken();
+    const expiresAt = new Date(this.clock.now().getTime() + this.validForMs);
     await this.em.transactional(async (em) => {
       await em.nativeDelete(PasswordReset, { userId });
-      em.create(PasswordReset, { tokenHash: hashToken(token), userId, expiresAt: new Date(this.clock.now().getTime() + this.config.passwordResetMs) });
+      em.create(PasswordReset, { tokenHash: hashToken(token), userId, expiresAt });
     });
     return token;
   }
