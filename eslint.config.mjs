@@ -76,6 +76,13 @@ export default tseslint.config(
     },
   },
   {
+    // Services take typed input: reading form fields is the controllers' job.
+    files: ['src/**/*.service.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/common/http/form-fields'], message: 'Services take typed input; parse forms in the controller.' }] }],
+    },
+  },
+  {
     // The ORM's list of every entity sits in database/ but is a composition root: it names every module's entities.
     files: ['src/database/entities.ts'],
     rules: { 'boundaries/dependencies': 'off' },

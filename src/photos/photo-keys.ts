@@ -20,4 +20,9 @@ export function ownerPrefix(ownerId: string): string {
   return `${ownerId}/`;
 }
 
+/** The photo a stored key belongs to (the inverse of photoKeys); '' for a key outside the layout. */
+export function photoIdOfKey(key: string): string {
+  return key.split('/')[1] ?? '';
+}
+
 export type Rendition = 'original' | 'thumbnail' | 'preview';

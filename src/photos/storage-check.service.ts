@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock, CLOCK } from '../common/time/clock';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { Photo } from './photo.entity';
-import { photoKeys } from './photo-keys';
+import { photoIdOfKey, photoKeys } from './photo-keys';
 import { PhotoRows, QuotaCorrection } from './photo-rows';
 
 /** Uploads still `pending` after this long were interrupted (crash, kill -9) and are cleaned up. */
@@ -60,7 +60,7 @@ export class StorageCheckService {
 
     const blobsByPhoto = new Map<string, string[]>();
     for await (const blob of this.storage.list('')) {
-      const photoId = blob.key.split('/')[1] ?? '';
+      const photoId = photoIdOfKey(blob.key);
       blobsByPhoto.set(photoId, [...(blobsByPhoto.get(photoId) ?? []), blob.key]);
     }
 
