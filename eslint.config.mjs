@@ -42,7 +42,10 @@ export default tseslint.config(
     files: ['**/*.ts'],
     rules: {
       // Unused names are a compile error already (tsconfig noUnusedLocals/Parameters); `_` marks a deliberate one.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Express.User and the session's fields are declared by augmenting Express's global namespace.
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
     },
@@ -79,7 +82,10 @@ export default tseslint.config(
     // Services take typed input: reading form fields is the controllers' job.
     files: ['src/**/*.service.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/common/http/form-fields'], message: 'Services take typed input; parse forms in the controller.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/common/http/form-fields'], message: 'Services take typed input; parse forms in the controller.' }] },
+      ],
     },
   },
   {

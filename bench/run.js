@@ -70,7 +70,13 @@ async function main() {
   if (process.env.BENCH_DATABASE_URL) setups.push(mysqlAzure(process.env.BENCH_DATABASE_URL));
   const report = {
     mode: quick ? 'quick' : 'full',
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim(),
+      memoryGb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
     setups: [],
   };
   let failed = false;

@@ -40,7 +40,17 @@ export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), ClockModule, CsrfModule, DatabaseModule.forRoot(config), StorageModule.forRoot(config.storage), BackgroundModule, MailModule, ThrottleModule, ...features],
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule,
+        CsrfModule,
+        DatabaseModule.forRoot(config),
+        StorageModule.forRoot(config.storage),
+        BackgroundModule,
+        MailModule,
+        ThrottleModule,
+        ...features,
+      ],
       providers: globalProviders,
     };
   }

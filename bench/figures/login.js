@@ -57,7 +57,9 @@ async function loginFigure({ app, plan, log }) {
   // /healthz at one connection for as long as the logins run.
   let healthInstance;
   const healthResult = new Promise((resolve, reject) => {
-    healthInstance = autocannon({ url: `${app.url}/healthz`, connections: 1, duration: 600 }, (error, result) => (error ? reject(error) : resolve(result)));
+    healthInstance = autocannon({ url: `${app.url}/healthz`, connections: 1, duration: 600 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
   });
   const started = process.hrtime.bigint();
   const loginRun = await load({
@@ -85,7 +87,9 @@ async function loginFigure({ app, plan, log }) {
     throw new Error(`logins: ${loginRun.statusCounts['3xx']} of ${logins} answered 303 (${JSON.stringify(loginRun.statusCounts)})`);
   }
   const loginsPerSec = logins / loginSeconds;
-  log(`  ${logins} logins in ${loginSeconds.toFixed(1)} s: ${loginsPerSec.toFixed(1)}/s, p50 ${loginRun.p50} ms; /healthz p99 ${health.latency.p99} ms meanwhile (${health.non2xx} of ${health.requests.total} not 200)`);
+  log(
+    `  ${logins} logins in ${loginSeconds.toFixed(1)} s: ${loginsPerSec.toFixed(1)}/s, p50 ${loginRun.p50} ms; /healthz p99 ${health.latency.p99} ms meanwhile (${health.non2xx} of ${health.requests.total} not 200)`,
+  );
   return {
     argon2VerifyP50Ms: raw.verifyP50Ms,
     argon2VerifiesPerSec: raw.verifiesPerSec,
@@ -95,7 +99,13 @@ async function loginFigure({ app, plan, log }) {
     loginP99Ms: loginRun.p99,
     loginRatio: loginsPerSec / raw.verifiesPerSec,
     healthIdle: { p50: healthIdle.p50, p99: healthIdle.p99, rps: healthIdle.rpsOverall },
-    healthDuringLogins: { p50: health.latency.p50, p99: health.latency.p99, max: health.latency.max, requests: health.requests.total, non2xx: health.non2xx },
+    healthDuringLogins: {
+      p50: health.latency.p50,
+      p99: health.latency.p99,
+      max: health.latency.max,
+      requests: health.requests.total,
+      non2xx: health.non2xx,
+    },
     healthRatio: health.latency.p99 / Math.max(healthIdle.p99, 1),
     goal: '/healthz p99 < 50 ms during logins',
     met: health.latency.p99 < 50,

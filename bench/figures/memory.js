@@ -27,7 +27,9 @@ async function memoryFigure({ setup, plan, log }) {
         sampledPeakDuringUploadMb: sampled.peakMb,
         mbPerSec: through.mbPerSec,
       };
-      log(`  ${kind}: idle ${idleMb.toFixed(0)} MB, VmHWM ${peakMb.toFixed(0)} MB (before upload ${hwmBeforeMb.toFixed(0)}), ${through.mbPerSec.toFixed(1)} MB/s`);
+      log(
+        `  ${kind}: idle ${idleMb.toFixed(0)} MB, VmHWM ${peakMb.toFixed(0)} MB (before upload ${hwmBeforeMb.toFixed(0)}), ${through.mbPerSec.toFixed(1)} MB/s`,
+      );
     } finally {
       await app.stop();
     }

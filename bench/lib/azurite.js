@@ -16,9 +16,18 @@ async function startAzurite() {
   const dir = mkdtempSync(join(tmpdir(), 'photosphere-bench-azurite-'));
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'),
-      '--blobHost', '127.0.0.1', '--blobPort', String(port), '--location', dir,
-      '--skipApiVersionCheck', '--disableTelemetry', '--silent'],
+    [
+      join(ROOT, 'node_modules', 'azurite', 'dist', 'src', 'blob', 'main.js'),
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      String(port),
+      '--location',
+      dir,
+      '--skipApiVersionCheck',
+      '--disableTelemetry',
+      '--silent',
+    ],
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + 20_000;

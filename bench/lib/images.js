@@ -25,10 +25,12 @@ async function baseJpeg(kind) {
   if (amplitude < 255) {
     for (let i = 0; i < pixels.length; i++) {
       const x = (i / 3) % width;
-      pixels[i] = 100 + ((pixels[i] * amplitude) >> 8) - (amplitude >> 1) + ((x / width) * 60) | 0;
+      pixels[i] = (100 + ((pixels[i] * amplitude) >> 8) - (amplitude >> 1) + (x / width) * 60) | 0;
     }
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality, chromaSubsampling }).toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality, chromaSubsampling })
+    .toBuffer();
 }
 
 /** The base JPEG with a COM segment right after SOI (FFD8): still a valid JPEG, new bytes. */

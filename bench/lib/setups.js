@@ -58,7 +58,11 @@ function mysqlAzure(url) {
       return app;
     },
     database: (app) => ({ driver, url: urlFor(dbOf(app)) }),
-    baselineStorage: (app) => ({ driver: 'azure', connectionString: azurite.connectionString, container: `baseline-${app.benchContainer}` }),
+    baselineStorage: (app) => ({
+      driver: 'azure',
+      connectionString: azurite.connectionString,
+      container: `baseline-${app.benchContainer}`,
+    }),
     /** SQL statements the server has run so far (all connections): for counting queries per request. */
     async questions() {
       const [rows] = await admin.query("SHOW GLOBAL STATUS LIKE 'Questions'");

@@ -16,14 +16,20 @@
   function showToasts(root) {
     var toasts = root.matches && root.matches('.toast') ? [root] : Array.prototype.slice.call(root.querySelectorAll('.toast'));
     toasts.forEach(function (el) {
-      el.addEventListener('hidden.bs.toast', function () { el.remove(); });
+      el.addEventListener('hidden.bs.toast', function () {
+        el.remove();
+      });
       window.bootstrap.Toast.getOrCreateInstance(el, { delay: 6000 }).show();
     });
   }
-  document.addEventListener('htmx:load', function (event) { showToasts(event.detail.elt); });
+  document.addEventListener('htmx:load', function (event) {
+    showToasts(event.detail.elt);
+  });
 
   // Upload: a progress bar while the files are sent, a drop zone for drag and drop, and a clean form afterwards.
-  function uploadForm() { return document.getElementById('upload-form'); }
+  function uploadForm() {
+    return document.getElementById('upload-form');
+  }
 
   document.addEventListener('htmx:xhr:progress', function (event) {
     var form = uploadForm();
@@ -42,7 +48,9 @@
     var seconds = busy ? parseInt(xhr.getResponseHeader('Retry-After'), 10) : NaN;
     if (isNaN(seconds) || uploadRetries >= UPLOAD_RETRIES) return false;
     uploadRetries += 1;
-    setTimeout(function () { form.requestSubmit(); }, seconds * 1000);
+    setTimeout(function () {
+      form.requestSubmit();
+    }, seconds * 1000);
     return true;
   }
 
@@ -157,14 +165,18 @@
 (function () {
   'use strict';
   document.addEventListener('htmx:load', function (event) {
-    Array.prototype.forEach.call(event.detail.elt.querySelectorAll('[data-copy]'), function (button) { button.hidden = false; });
+    Array.prototype.forEach.call(event.detail.elt.querySelectorAll('[data-copy]'), function (button) {
+      button.hidden = false;
+    });
   });
   document.addEventListener('click', function (event) {
     var button = event.target.closest('[data-copy]');
     if (!button) return;
     var input = document.getElementById(button.dataset.copy);
     input.select();
-    var done = function () { button.innerHTML = '<i class="bi bi-clipboard-check" aria-hidden="true"></i> Copied'; };
+    var done = function () {
+      button.innerHTML = '<i class="bi bi-clipboard-check" aria-hidden="true"></i> Copied';
+    };
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(input.value).then(done, function () {});
     else if (document.execCommand('copy')) done();
   });

@@ -41,9 +41,15 @@ export class AccountController {
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async profile(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     const change = { username: field(req.body, 'username'), email: field(req.body, 'email') };
-    const changed = await this.attempt(req, res, 'profile', () => this.accounts.updateProfile(user.id, field(req.body, 'currentPassword'), change), {
-      values: trimmedProfile(change),
-    });
+    const changed = await this.attempt(
+      req,
+      res,
+      'profile',
+      () => this.accounts.updateProfile(user.id, field(req.body, 'currentPassword'), change),
+      {
+        values: trimmedProfile(change),
+      },
+    );
     if (changed) flashAndRedirect(req, res, 'success', PROFILE_SAVED, '/account');
   }
 
@@ -52,7 +58,8 @@ export class AccountController {
   @RateLimit(PASSWORD_CHECKS_PER_HOUR, HOUR)
   async password(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User) {
     const input = { password: field(req.body, 'password'), confirmPassword: field(req.body, 'confirmPassword') };
-    if (!(await this.attempt(req, res, 'password', () => this.accounts.changePassword(user.id, field(req.body, 'currentPassword'), input)))) return;
+    if (!(await this.attempt(req, res, 'password', () => this.accounts.changePassword(user.id, field(req.body, 'currentPassword'), input))))
+      return;
     await renewLoggedInSession(req, toSessionUser(await this.accounts.account(user.id)));
     flashAndRedirect(req, res, 'success', PASSWORD_CHANGED, '/account');
   }
@@ -89,8 +96,10 @@ export class AccountController {
     if (error instanceof WrongCurrentPasswordError) {
       return this.showForm(req, res, HttpStatus.FORBIDDEN, form, { ...shown, errors: { currentPassword: [error.message] } });
     }
-    if (error instanceof InvalidInputError) return this.showForm(req, res, HttpStatus.UNPROCESSABLE_ENTITY, form, { ...shown, errors: error.problems });
-    if (error instanceof LastAdminError) return this.showForm(req, res, HttpStatus.CONFLICT, form, { ...shown, errors: { currentPassword: [error.message] } });
+    if (error instanceof InvalidInputError)
+      return this.showForm(req, res, HttpStatus.UNPROCESSABLE_ENTITY, form, { ...shown, errors: error.problems });
+    if (error instanceof LastAdminError)
+      return this.showForm(req, res, HttpStatus.CONFLICT, form, { ...shown, errors: { currentPassword: [error.message] } });
     throw error;
   }
 

@@ -37,7 +37,10 @@ export class AdminUsersController {
       previous: result.page > 1 ? pageLink(query, result.page - 1) : undefined,
       next: result.page < result.pages ? pageLink(query, result.page + 1) : undefined,
     };
-    await renderPageOrFragment(req, res, { page: 'pages/admin/users', fragment: 'partials/admin/users-table' }, model, { title: 'Users', tab: { users: true } });
+    await renderPageOrFragment(req, res, { page: 'pages/admin/users', fragment: 'partials/admin/users-table' }, model, {
+      title: 'Users',
+      tab: { users: true },
+    });
   }
 
   @Get('users/:id')
@@ -48,7 +51,13 @@ export class AdminUsersController {
 
   @Post('users/:id/disable')
   disable(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.act(req, res, id, async () => `${(await this.users.setDisabled(id, true)).username} is disabled and has been signed out everywhere.`, 'signed out');
+    return this.act(
+      req,
+      res,
+      id,
+      async () => `${(await this.users.setDisabled(id, true)).username} is disabled and has been signed out everywhere.`,
+      'signed out',
+    );
   }
 
   @Post('users/:id/enable')
@@ -63,7 +72,13 @@ export class AdminUsersController {
 
   @Post('users/:id/demote')
   demote(@Req() req: Request, @Res() res: Response, @Param('id') id: string) {
-    return this.act(req, res, id, async () => `${(await this.users.setRole(id, 'user')).username} is now a regular user.`, 'no longer admin');
+    return this.act(
+      req,
+      res,
+      id,
+      async () => `${(await this.users.setRole(id, 'user')).username} is now a regular user.`,
+      'no longer admin',
+    );
   }
 
   @Post('users/:id/quota')
@@ -72,7 +87,9 @@ export class AdminUsersController {
       const quotaBytes = parseQuotaMb(field(req.body, 'quotaMb'));
       if (quotaBytes === undefined) return { error: QUOTA_INVALID };
       const user = await this.users.setQuota(id, quotaBytes);
-      return quotaBytes === null ? `${user.username} has no storage limit now.` : `${user.username}'s storage quota is now ${humanSize(quotaBytes)}.`;
+      return quotaBytes === null
+        ? `${user.username} has no storage limit now.`
+        : `${user.username}'s storage quota is now ${humanSize(quotaBytes)}.`;
     });
   }
 

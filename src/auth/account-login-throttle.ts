@@ -31,7 +31,8 @@ export class AccountLoginThrottle {
 
   /** Runs `check` (the password verification) within the client's budget, or throws 429 without running it. */
   attempt(client: LoginClient, check: () => Promise<boolean>): Promise<boolean> {
-    if ('unknownName' in client) return this.unknownNames.attempt(createHash('sha256').update(client.unknownName).digest('base64url'), check);
+    if ('unknownName' in client)
+      return this.unknownNames.attempt(createHash('sha256').update(client.unknownName).digest('base64url'), check);
     if (client.deviceId) return this.devices.attempt(client.deviceId, check);
     return this.accounts.attempt(client.accountId, check);
   }

@@ -39,7 +39,9 @@ export class AuthService {
     const client: LoginClient = user
       ? { accountId: user.id, deviceId: this.devices.deviceOf(deviceCookie, user.id) }
       : { unknownName: identifier.trim().toLowerCase() };
-    const valid = await this.throttle.attempt(client, () => (user ? this.hasher.verify(user.passwordHash, password) : this.hasher.verifyNothing(password)));
+    const valid = await this.throttle.attempt(client, () =>
+      user ? this.hasher.verify(user.passwordHash, password) : this.hasher.verifyNothing(password),
+    );
     if (!user || !valid) return null;
     if (user.disabledAt) return ACCOUNT_DISABLED;
     const firstLogin = user.lastLoginAt === null;

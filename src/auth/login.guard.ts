@@ -26,7 +26,12 @@ export class LoginGuard extends AuthGuard('local') {
     return true;
   }
 
-  override handleRequest<TUser>(error: unknown, user: TUser | false, info: LoginInfo | undefined, context: ExecutionContext): TUser | undefined {
+  override handleRequest<TUser>(
+    error: unknown,
+    user: TUser | false,
+    info: LoginInfo | undefined,
+    context: ExecutionContext,
+  ): TUser | undefined {
     if (error) throw error;
     const req = context.switchToHttp().getRequest<Request>();
     if (!user && info?.disabled) req.loginRefusedAsDisabled = true;

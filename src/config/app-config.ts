@@ -1,9 +1,7 @@
 import { hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
-export type StorageConfig =
-  | { driver: 'local'; root: string }
-  | { driver: 'azure'; connectionString: string; container: string };
+export type StorageConfig = { driver: 'local'; root: string } | { driver: 'azure'; connectionString: string; container: string };
 
 export interface UploadLimits {
   maxFileBytes: number;
@@ -36,9 +34,7 @@ export interface MailConfig {
   outboxDir: string;
 }
 
-export type DatabaseConfig =
-  | { driver: 'sqlite'; file: string }
-  | { driver: 'mysql' | 'mariadb'; url: string };
+export type DatabaseConfig = { driver: 'sqlite'; file: string } | { driver: 'mysql' | 'mariadb'; url: string };
 
 /** Everything Photosphere reads from its environment, parsed and checked once at start-up. */
 export interface EnvConfig {
@@ -73,7 +69,10 @@ export interface EnvConfig {
 export type AppConfig = EnvConfig & { sessionSecret: string };
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Invalid configuration: ${variable} ${problem}`);
   }
 }
@@ -191,7 +190,10 @@ function database(env: Env, dataDir: string): DatabaseConfig {
     throw new ConfigError('DATABASE_URL', 'must look like mysql://user:password@host:3306/database.');
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
-    throw new ConfigError('DATABASE_URL', `must start with mysql:// or mariadb:// (got "${url.protocol}//…"); leave it unset for the embedded SQLite database.`);
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must start with mysql:// or mariadb:// (got "${url.protocol}//…"); leave it unset for the embedded SQLite database.`,
+    );
   }
   if (url.pathname.length <= 1) {
     throw new ConfigError('DATABASE_URL', 'must name a database, e.g. mysql://user:password@host:3306/photosphere.');
@@ -218,7 +220,10 @@ function storage(env: Env, dataDir: string): StorageConfig {
   const connectionString = env.AZURE_STORAGE_CONNECTION_STRING?.trim();
   if (!connectionString) return { driver: 'local', root: resolve(dataDir, 'photos') };
   if (!/AccountName=|BlobEndpoint=|UseDevelopmentStorage=true/i.test(connectionString)) {
-    throw new ConfigError('AZURE_STORAGE_CONNECTION_STRING', 'does not look like an Azure Storage connection string (DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…).');
+    throw new ConfigError(
+      'AZURE_STORAGE_CONNECTION_STRING',
+      'does not look like an Azure Storage connection string (DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…).',
+    );
   }
   const container = env.AZURE_STORAGE_CONTAINER?.trim() || 'photos';
   if (!AZURE_CONTAINER.test(container)) {

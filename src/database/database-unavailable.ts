@@ -2,9 +2,18 @@ import { ConnectionException, DriverException } from '@mikro-orm/core';
 
 /** Driver error codes that mean "the database server cannot be reached", not "this query is wrong". */
 const UNREACHABLE = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'PROTOCOL_CONNECTION_LOST',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
   // mariadb connector
-  'ER_CONNECTION_ALREADY_CLOSED', 'ER_SOCKET_UNEXPECTED_CLOSE', 'ER_CONNECTION_TIMEOUT', 'ER_GET_CONNECTION_TIMEOUT',
+  'ER_CONNECTION_ALREADY_CLOSED',
+  'ER_SOCKET_UNEXPECTED_CLOSE',
+  'ER_CONNECTION_TIMEOUT',
+  'ER_GET_CONNECTION_TIMEOUT',
 ]);
 
 export const DATABASE_UNAVAILABLE = 'Photosphere cannot reach its database right now. Please try again in a moment.';

@@ -33,5 +33,8 @@ export class HealthController {
 }
 
 function send(res: Response, healthy: boolean, body: object): void {
-  res.status(healthy ? 200 : 503).set('Cache-Control', 'no-store').json(body);
+  res
+    .status(healthy ? 200 : 503)
+    .set('Cache-Control', 'no-store')
+    .json(body);
 }

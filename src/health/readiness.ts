@@ -10,9 +10,7 @@ const STORAGE_PROBE_KEY = 'healthz-probe';
 export type DependencyState = 'up' | 'down';
 
 /** The body of GET /healthz/ready: ready when both dependencies are up, never once shutdown has begun. */
-export type ReadinessReport =
-  | { status: 'ok' | 'error'; db: DependencyState; storage: DependencyState }
-  | { status: 'shutting-down' };
+export type ReadinessReport = { status: 'ok' | 'error'; db: DependencyState; storage: DependencyState } | { status: 'shutting-down' };
 
 /**
  * Whether this instance should get traffic: its database and its photo storage answer within a second, and it is

@@ -32,13 +32,10 @@ export function mailMessage(content: MailContent): MailMessage {
     throw new Error('An email action link must be an absolute http(s) URL.');
   }
 
-  const text = [
-    heading,
-    ...paragraphs,
-    ...(action ? [`${action.label}:\n${action.url}`] : []),
-    ...(footer ? [footer] : []),
-    `— ${BRAND}`,
-  ].join('\n\n') + '\n';
+  const text =
+    [heading, ...paragraphs, ...(action ? [`${action.label}:\n${action.url}`] : []), ...(footer ? [footer] : []), `— ${BRAND}`].join(
+      '\n\n',
+    ) + '\n';
 
   const url = action ? escapeHtml(action.url) : '';
   const html = `<!doctype html>

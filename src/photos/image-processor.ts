@@ -46,9 +46,7 @@ export class ImageProcessor {
     const { width = 0, height = 0, orientation = 1 } = metadata;
     if (width === 0 || height === 0) throw new ImageRejectedError('could not be read as an image; it may be damaged.');
     if (width * height > maxPixels) {
-      throw new ImageRejectedError(
-        `is too large: ${width} × ${height} pixels (at most ${Math.round(maxPixels / 1_000_000)} megapixels).`,
-      );
+      throw new ImageRejectedError(`is too large: ${width} × ${height} pixels (at most ${Math.round(maxPixels / 1_000_000)} megapixels).`);
     }
     const rotated = orientation >= 5;
     return { width: rotated ? height : width, height: rotated ? width : height, takenAt: await takenAt(path) };

@@ -9,10 +9,17 @@ export const ACCEPTED_IMAGE_TYPES = {
 export type AcceptedImageType = keyof typeof ACCEPTED_IMAGE_TYPES;
 
 /** What people call them, in the order the upload form and the refusals list them. */
-const IMAGE_TYPE_NAMES: Record<AcceptedImageType, string> = { 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'image/webp': 'WebP', 'image/gif': 'GIF' };
+const IMAGE_TYPE_NAMES: Record<AcceptedImageType, string> = {
+  'image/jpeg': 'JPEG',
+  'image/png': 'PNG',
+  'image/webp': 'WebP',
+  'image/gif': 'GIF',
+};
 
 /** "JPEG, PNG, WebP or GIF". */
-export const ACCEPTED_IMAGE_NAMES = Object.values(IMAGE_TYPE_NAMES).join(', ').replace(/, ([^,]*)$/, ' or $1');
+export const ACCEPTED_IMAGE_NAMES = Object.values(IMAGE_TYPE_NAMES)
+  .join(', ')
+  .replace(/, ([^,]*)$/, ' or $1');
 
 /** For the file picker's `accept` attribute. */
 export const ACCEPTED_IMAGE_MEDIA_TYPES = Object.keys(ACCEPTED_IMAGE_TYPES).join(',');

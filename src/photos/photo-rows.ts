@@ -63,13 +63,20 @@ export class PhotoRows {
    * statement (both sides from one snapshot) and taken off by StorageQuota.correct.
    */
   async recount(): Promise<QuotaCorrection[]> {
-    const rows: Array<{ id: string; username: string; used_bytes: number | string; counted: number | string }> = await this.em.getConnection().execute(
-      'select id, username, used_bytes, counted from (select u.id, u.username, u.used_bytes, ' +
-        '(select coalesce(sum(p.size_bytes), 0) from photos p where p.owner_id = u.id) as counted from users u) t where used_bytes <> counted',
-      [],
-      'all',
-    );
-    const corrections = rows.map((row) => ({ userId: row.id, username: row.username, wasBytes: Number(row.used_bytes), nowBytes: Number(row.counted) }));
+    const rows: Array<{ id: string; username: string; used_bytes: number | string; counted: number | string }> = await this.em
+      .getConnection()
+      .execute(
+        'select id, username, used_bytes, counted from (select u.id, u.username, u.used_bytes, ' +
+          '(select coalesce(sum(p.size_bytes), 0) from photos p where p.owner_id = u.id) as counted from users u) t where used_bytes <> counted',
+        [],
+        'all',
+      );
+    const corrections = rows.map((row) => ({
+      userId: row.id,
+      username: row.username,
+      wasBytes: Number(row.used_bytes),
+      nowBytes: Number(row.counted),
+    }));
     for (const { userId, wasBytes, nowBytes } of corrections) await this.quota.correct(userId, wasBytes - nowBytes);
     return corrections;
   }

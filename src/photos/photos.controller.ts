@@ -50,11 +50,20 @@ export class PhotosController {
 
   @Post('upload-photos')
   @UseGuards(UploadSlotsGuard)
-  async upload(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @MultipartUpload({ field: 'photos' }) files: MultipartFiles) {
+  async upload(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentUser() user: Express.User,
+    @MultipartUpload({ field: 'photos' }) files: MultipartFiles,
+  ) {
     const summary = await this.uploads.upload(user.id, files, abortedWith(res));
     const outcome = describeUpload(summary);
     if (!wantsFragment(req)) return flashAndRedirect(req, res, outcome.type, outcome.message, '/');
-    const status = summary.storageUnavailable ? HttpStatus.SERVICE_UNAVAILABLE : summary.uploaded.length ? HttpStatus.OK : HttpStatus.UNPROCESSABLE_ENTITY;
+    const status = summary.storageUnavailable
+      ? HttpStatus.SERVICE_UNAVAILABLE
+      : summary.uploaded.length
+        ? HttpStatus.OK
+        : HttpStatus.UNPROCESSABLE_ENTITY;
     if (status !== HttpStatus.OK) res.set('HX-Reswap', 'none');
     res.status(status).render('partials/photos/upload-result', {
       layout: false,
@@ -90,9 +99,19 @@ export class PhotosController {
   }
 
   @Get('photos/:id/original')
-  async original(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string, @Query('download') download: unknown) {
+  async original(
+    @Req() req: Request,
+    @Res() res: Response,
+    @CurrentUser() user: Express.User,
+    @Param('id') id: string,
+    @Query('download') download: unknown,
+  ) {
     const photo = await this.photos.findOwned(user.id, id);
-    const image = { contentType: photo.contentType, etag: imageEtag(photo, 'original'), downloadOf: download !== undefined ? photo : undefined };
+    const image = {
+      contentType: photo.contentType,
+      etag: imageEtag(photo, 'original'),
+      downloadOf: download !== undefined ? photo : undefined,
+    };
     await sendImage(req, res, image, () => this.photos.blob(photo, 'original'));
   }
 

@@ -42,6 +42,8 @@ export class PhotosModule implements OnApplicationBootstrap {
     await this.storage.removeUnfinished();
     if (!this.config.storageCheckOnStart) return;
     const restarted = { instanceId: this.config.instanceId, startedAt: this.clock.now() };
-    this.storageCheck.run({ restarted }).catch((error) => new Logger('StorageCheck').error({ msg: 'Storage check failed', error: String(error) }));
+    this.storageCheck
+      .run({ restarted })
+      .catch((error) => new Logger('StorageCheck').error({ msg: 'Storage check failed', error: String(error) }));
   }
 }

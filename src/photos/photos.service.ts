@@ -101,7 +101,11 @@ export class PhotosService {
       for await (const blob of this.storage.list(ownerPrefix(ownerId))) keys.push(blob.key);
       for (const key of keys) await this.storage.delete(key);
     } catch (error) {
-      this.logger.warn({ msg: 'Account deleted but some blobs were not; storage:check will remove them', userId: ownerId, error: String(error) });
+      this.logger.warn({
+        msg: 'Account deleted but some blobs were not; storage:check will remove them',
+        userId: ownerId,
+        error: String(error),
+      });
     }
   }
 

@@ -53,7 +53,10 @@ export class StorageCheckService {
     const { restarted } = options;
     const stale = await em.find(Photo, {
       status: 'pending',
-      $or: [{ uploadedAt: { $lt: cutoff } }, ...(restarted ? [{ uploader: restarted.instanceId, uploadedAt: { $lt: restarted.startedAt } }] : [])],
+      $or: [
+        { uploadedAt: { $lt: cutoff } },
+        ...(restarted ? [{ uploader: restarted.instanceId, uploadedAt: { $lt: restarted.startedAt } }] : []),
+      ],
     });
     for (const photo of stale) await this.remove(photo);
     report.stalePending = stale.length;
@@ -74,8 +77,12 @@ export class StorageCheckService {
     }
 
     // Only photos older than any upload still in flight: their blobs were all written before the listing began.
-    for (let after = ''; ; ) {
-      const ready = await em.find(Photo, { status: 'ready', uploadedAt: { $lt: cutoff }, id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: BATCH });
+    for (let after = ''; ;) {
+      const ready = await em.find(
+        Photo,
+        { status: 'ready', uploadedAt: { $lt: cutoff }, id: { $gt: after } },
+        { orderBy: { id: 'asc' }, limit: BATCH },
+      );
       const broken = ready.filter((photo) => {
         const stored = new Set(blobsByPhoto.get(photo.id) ?? []);
         return Object.values(photoKeys(photo)).some((key) => !stored.has(key));

@@ -33,15 +33,19 @@ export class UploadSlotsGuard implements CanActivate {
     if (own >= maxConcurrentPerAccount) {
       throw new RetryLaterException(ownUploadsBusy(maxConcurrentPerAccount), HttpStatus.TOO_MANY_REQUESTS, UPLOAD_RETRY_AFTER_SECONDS);
     }
-    if (this.inUse >= maxConcurrent) throw new RetryLaterException(UPLOADS_BUSY, HttpStatus.SERVICE_UNAVAILABLE, UPLOAD_RETRY_AFTER_SECONDS);
+    if (this.inUse >= maxConcurrent)
+      throw new RetryLaterException(UPLOADS_BUSY, HttpStatus.SERVICE_UNAVAILABLE, UPLOAD_RETRY_AFTER_SECONDS);
     this.inUse += 1;
     this.inUseByAccount.set(accountId, own + 1);
-    context.switchToHttp().getResponse<Response>().once('close', () => {
-      this.inUse -= 1;
-      const left = this.inUseByAccount.get(accountId)! - 1;
-      if (left === 0) this.inUseByAccount.delete(accountId);
-      else this.inUseByAccount.set(accountId, left);
-    });
+    context
+      .switchToHttp()
+      .getResponse<Response>()
+      .once('close', () => {
+        this.inUse -= 1;
+        const left = this.inUseByAccount.get(accountId)! - 1;
+        if (left === 0) this.inUseByAccount.delete(accountId);
+        else this.inUseByAccount.set(accountId, left);
+      });
     return true;
   }
 }

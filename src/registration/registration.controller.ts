@@ -9,7 +9,8 @@ import { newAccountFrom } from './registration-form';
 import { RegistrationAccess, RegistrationClosedError, RegistrationService } from './registration.service';
 
 export const REGISTERED = 'Registration successful. Please log in.';
-export const REGISTRATION_INVITE_ONLY = 'Registration is by invitation only. Ask an administrator of this Photosphere for an invitation link.';
+export const REGISTRATION_INVITE_ONLY =
+  'Registration is by invitation only. Ask an administrator of this Photosphere for an invitation link.';
 export const REGISTRATION_CLOSED = 'Registration is closed. Ask an administrator of this Photosphere to create an account for you.';
 export const INVITATION_INVALID = 'This invitation link has expired or has already been used. Ask an administrator for a new one.';
 

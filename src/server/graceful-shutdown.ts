@@ -44,7 +44,9 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy {
     this.logger.log({ msg: 'Shutting down: no new connections; waiting for requests in flight', inFlight: this.inFlight.size });
 
     let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.server.shutdownGraceMs)));
+    const graceOver = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), this.config.server.shutdownGraceMs)),
+    );
     const outcome = await Promise.race([closed.then(() => 'drained' as const), graceOver]);
     clearTimeout(timer);
     if (outcome === 'timeout') {

@@ -8,15 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Mailer } from '../mail/mailer';
 import { DatabaseSessionStore } from '../sessions/database-session.store';
-import {
-  EMAIL_TAKEN,
-  normaliseEmail,
-  Profile,
-  profileProblems,
-  trimmedProfile,
-  USERNAME_TAKEN,
-  usernameKeyOf,
-} from './account-fields';
+import { EMAIL_TAKEN, normaliseEmail, Profile, profileProblems, trimmedProfile, USERNAME_TAKEN, usernameKeyOf } from './account-fields';
 import { passwordChangedNotice, profileChangedNotice } from './account-notices';
 import { keepAnActiveAdmin } from './last-admin';
 import { PasswordHasher } from './password-hasher';
@@ -114,7 +106,9 @@ export class UsersService {
       this.em.clear();
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       // Someone registered the same name or address between the check above and the insert.
-      throw new InvalidInputError((await this.users.isEmailTaken(profile.email)) ? { email: [EMAIL_TAKEN] } : { username: [USERNAME_TAKEN] });
+      throw new InvalidInputError(
+        (await this.users.isEmailTaken(profile.email)) ? { email: [EMAIL_TAKEN] } : { username: [USERNAME_TAKEN] },
+      );
     }
   }
 
@@ -126,12 +120,17 @@ export class UsersService {
     const user = await this.get(userId);
     const before: Profile = { username: user.username, email: user.email };
     const after: Profile = { username: profile.username, email: normaliseEmail(profile.email) };
-    if (usernameKeyOf(after.username) !== user.usernameKey && (await this.users.isUsernameTaken(after.username))) problems.username = [USERNAME_TAKEN];
+    if (usernameKeyOf(after.username) !== user.usernameKey && (await this.users.isUsernameTaken(after.username)))
+      problems.username = [USERNAME_TAKEN];
     if (after.email !== user.email && (await this.users.isEmailTaken(after.email))) problems.email = [EMAIL_TAKEN];
     if (hasProblems(problems)) throw new InvalidInputError(problems);
     try {
       await this.em.transactional(async (em) => {
-        await em.nativeUpdate(User, { id: userId }, { username: after.username, usernameKey: usernameKeyOf(after.username), email: after.email });
+        await em.nativeUpdate(
+          User,
+          { id: userId },
+          { username: after.username, usernameKey: usernameKeyOf(after.username), email: after.email },
+        );
         // A reset link sent to the old address must not work for the new one.
         if (after.email !== before.email) await this.resetLinks.deleteAllOf(em, userId);
       });

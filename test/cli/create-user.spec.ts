@@ -35,7 +35,8 @@ describe.each(backends())('cli create-user [%s]', (backend) => {
     process.env.DATA_DIR = db.dataDir;
     if (db.database.driver !== 'sqlite') process.env.DATABASE_URL = db.database.url;
     process.env.STORAGE_CHECK_ON_START = 'false';
-    for (const method of ['log', 'error'] as const) jest.spyOn(console, method).mockImplementation((...args) => void out.push(args.join(' ')));
+    for (const method of ['log', 'error'] as const)
+      jest.spyOn(console, method).mockImplementation((...args) => void out.push(args.join(' ')));
   });
 
   afterAll(async () => {

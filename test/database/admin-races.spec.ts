@@ -48,7 +48,15 @@ describe.each(backends())('admin decisions under concurrent transactions [%s]', 
   it('two admins demoting each other: exactly one goes through, the last active admin stays', async () => {
     const em = orm.em.fork();
     for (const name of ['alice', 'bruno']) {
-      em.create(User, { username: name, usernameKey: name, email: `${name}@example.com`, passwordHash: 'x', createdAt: new Date(), role: 'admin', usedBytes: 0 });
+      em.create(User, {
+        username: name,
+        usernameKey: name,
+        email: `${name}@example.com`,
+        passwordHash: 'x',
+        createdAt: new Date(),
+        role: 'admin',
+        usedBytes: 0,
+      });
     }
     await em.flush();
     const demote = (username: string, holdOpen?: () => Promise<void>) =>
@@ -75,7 +83,15 @@ describe.each(backends())('admin decisions under concurrent transactions [%s]', 
     const register = (username: string, holdOpen?: () => Promise<void>) =>
       orm.em.fork().transactional(async (tx: EntityManager) => {
         const role = await firstAccountIsAdmin(new FakeClock().now())(tx);
-        const user = tx.create(User, { username, usernameKey: username, email: `${username}@example.com`, passwordHash: 'x', createdAt: new Date(), role, usedBytes: 0 });
+        const user = tx.create(User, {
+          username,
+          usernameKey: username,
+          email: `${username}@example.com`,
+          passwordHash: 'x',
+          createdAt: new Date(),
+          role,
+          usedBytes: 0,
+        });
         await tx.flush();
         await holdOpen?.();
         return user;

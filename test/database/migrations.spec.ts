@@ -33,7 +33,11 @@ describe.each(backends())('migrations [%s]', (backend) => {
     await orm.getMigrator().up({ to: 'Migration20261126110000_password_resets' });
     const sql = orm.em.getConnection();
     const user = (id: string, username: string, createdAt: string) =>
-      sql.execute('insert into users (id, username, username_key, email, password_hash, created_at) values (?, ?, ?, ?, ?, ?)', [id, username, username, `${username}@example.com`, 'x', createdAt], 'run');
+      sql.execute(
+        'insert into users (id, username, username_key, email, password_hash, created_at) values (?, ?, ?, ?, ?, ?)',
+        [id, username, username, `${username}@example.com`, 'x', createdAt],
+        'run',
+      );
     const photo = (id: string, ownerId: string, size: number, sha: string) =>
       sql.execute(
         "insert into photos (id, owner_id, display_name, content_type, size_bytes, width, height, sha256, uploaded_at, status) values (?, ?, 'p.jpg', 'image/jpeg', ?, 1, 1, ?, ?, 'ready')",

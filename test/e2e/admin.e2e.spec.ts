@@ -106,7 +106,9 @@ describe('a new admin in a real browser', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByText('Welcome to Photosphere, ben!').waitFor();
     expect(await page.getByRole('link', { name: 'Admin' }).count()).toBe(0);
-    await page.getByLabel(/Choose photos/).setInputFiles([{ name: 'harbour.jpg', mimeType: 'image/jpeg', buffer: await jpeg(1600, 1200, 31) }]);
+    await page
+      .getByLabel(/Choose photos/)
+      .setInputFiles([{ name: 'harbour.jpg', mimeType: 'image/jpeg', buffer: await jpeg(1600, 1200, 31) }]);
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.getByText('1 photo uploaded.').waitFor();
     await page.getByText(/Storage: [\d.]+ KB used \(no limit\)/).waitFor();
@@ -174,8 +176,13 @@ describe('a new admin in a real browser', () => {
   });
 
   it('keeps the chosen screenshots current', () => {
-    for (const [shot, committed] of [['admin-user-desktop', 'admin-user'], ['admin-settings-desktop', 'admin-settings'], ['account-phone', 'phone-account']]) {
-      if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(SCREENSHOTS, `${shot}.png`), join(__dirname, '..', '..', 'docs', 'screenshots', `${committed}.png`));
+    for (const [shot, committed] of [
+      ['admin-user-desktop', 'admin-user'],
+      ['admin-settings-desktop', 'admin-settings'],
+      ['account-phone', 'phone-account'],
+    ]) {
+      if (process.env.UPDATE_SCREENSHOTS)
+        copyFileSync(join(SCREENSHOTS, `${shot}.png`), join(__dirname, '..', '..', 'docs', 'screenshots', `${committed}.png`));
     }
   });
 });

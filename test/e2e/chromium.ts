@@ -15,7 +15,15 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -33,7 +41,8 @@ export class PageProblems {
     });
     page.on('pageerror', (error) => this.add(`page error: ${error.message}`));
     page.on('requestfailed', (request) => {
-      if (!/ERR_ABORTED/.test(request.failure()?.errorText ?? '')) this.add(`request failed: ${request.url()} ${request.failure()?.errorText}`);
+      if (!/ERR_ABORTED/.test(request.failure()?.errorText ?? ''))
+        this.add(`request failed: ${request.url()} ${request.failure()?.errorText}`);
     });
     void page.addInitScript(() =>
       document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)),
@@ -59,7 +68,10 @@ export class PageProblems {
   }
 }
 
-export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
+export async function newPage(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
   const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true, ...options });
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
@@ -72,8 +84,12 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE);
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run();
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    const result = await (
+      window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
+    ).axe.run();
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   });
   return violations;
 }
@@ -86,9 +102,15 @@ export async function contrastOf(page: Page, selector: string): Promise<string> 
   await page.evaluate(AXE);
   return page.evaluate(async (target) => {
     type Outcome = { nodes: unknown[] }[];
-    const axe = (window as unknown as { axe: { run(context: string, options: object): Promise<Record<'passes' | 'violations' | 'incomplete', Outcome>> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run(context: string, options: object): Promise<Record<'passes' | 'violations' | 'incomplete', Outcome>> };
+      }
+    ).axe;
     const result = await axe.run(target, { runOnly: { type: 'rule', values: ['color-contrast'] } });
-    const outcomes = (['violations', 'incomplete', 'passes'] as const).filter((outcome) => result[outcome].some((rule) => rule.nodes.length > 0));
+    const outcomes = (['violations', 'incomplete', 'passes'] as const).filter((outcome) =>
+      result[outcome].some((rule) => rule.nodes.length > 0),
+    );
     return outcomes[0] ?? 'not checked';
   }, selector);
 }

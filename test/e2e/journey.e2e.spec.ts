@@ -92,7 +92,9 @@ describe('a new user in a real browser', () => {
   });
 
   it('renders every thumbnail', async () => {
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.photo-card img')].every((img) => img.complete && img.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll<HTMLImageElement>('.photo-card img')].every((img) => img.complete && img.naturalWidth > 0),
+    );
     await accessible('gallery');
   });
 
@@ -151,11 +153,16 @@ describe('a new user in a real browser', () => {
 
   it('takes two files dropped onto the page', async () => {
     const files = await Promise.all([jpeg(800, 600, 21), jpeg(600, 800, 22)]);
-    const dataTransfer = await page.evaluateHandle((contents: number[][]) => {
-      const transfer = new DataTransfer();
-      contents.forEach((bytes, i) => transfer.items.add(new File([new Uint8Array(bytes)], `dropped-${i + 1}.jpg`, { type: 'image/jpeg' })));
-      return transfer;
-    }, files.map((file) => [...file]));
+    const dataTransfer = await page.evaluateHandle(
+      (contents: number[][]) => {
+        const transfer = new DataTransfer();
+        contents.forEach((bytes, i) =>
+          transfer.items.add(new File([new Uint8Array(bytes)], `dropped-${i + 1}.jpg`, { type: 'image/jpeg' })),
+        );
+        return transfer;
+      },
+      files.map((file) => [...file]),
+    );
     const before = await cards().count();
     await page.dispatchEvent('#drop-zone', 'dragenter', { dataTransfer });
     await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer });
@@ -168,7 +175,9 @@ describe('a new user in a real browser', () => {
     await httpLogin(client, 'maria', PASSWORD);
     await client.get('/');
     for (let batch = 0; batch < 3; batch++) {
-      const files = await Promise.all(Array.from({ length: 50 }, async (_, i) => ({ name: `old-${batch}-${i}.png`, data: await png(24, 24, 300 + batch * 50 + i) })));
+      const files = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => ({ name: `old-${batch}-${i}.png`, data: await png(24, 24, 300 + batch * 50 + i) })),
+      );
       expect((await upload(client, files)).status).toBe(303);
     }
     const total = (await cards().count()) + 150;
@@ -181,7 +190,7 @@ describe('a new user in a real browser', () => {
       expect({ colorScheme, contrast: await contrastOf(page, '.load-more a') }).toEqual({ colorScheme, contrast: 'passes' });
     }
     await page.emulateMedia({ colorScheme: null });
-    for (let loaded = 30; loaded < total; ) {
+    for (let loaded = 30; loaded < total;) {
       await page.mouse.wheel(0, 50_000);
       await page.waitForFunction((n) => document.querySelectorAll('.photo-card').length > n, loaded);
       loaded = await cards().count();
@@ -242,8 +251,13 @@ describe('a new user in a real browser', () => {
   });
 
   it('keeps the chosen screenshots current', () => {
-    for (const [shot, committed] of [['gallery-desktop', 'gallery'], ['login-desktop', 'login'], ['register-errors-desktop', 'register-errors']]) {
-      if (process.env.UPDATE_SCREENSHOTS) copyFileSync(join(SCREENSHOTS, `${shot}.png`), join(__dirname, '..', '..', 'docs', 'screenshots', `${committed}.png`));
+    for (const [shot, committed] of [
+      ['gallery-desktop', 'gallery'],
+      ['login-desktop', 'login'],
+      ['register-errors-desktop', 'register-errors'],
+    ]) {
+      if (process.env.UPDATE_SCREENSHOTS)
+        copyFileSync(join(SCREENSHOTS, `${shot}.png`), join(__dirname, '..', '..', 'docs', 'screenshots', `${committed}.png`));
     }
   });
 });
@@ -293,7 +307,11 @@ async function shown(dialog: Locator) {
   await dialog.waitFor();
   await dialog.page().waitForFunction(() => {
     const modal = document.getElementById('delete-modal')!;
-    return modal.classList.contains('show') && getComputedStyle(modal).opacity === '1' && getComputedStyle(modal.querySelector('.modal-dialog')!).transform === 'none';
+    return (
+      modal.classList.contains('show') &&
+      getComputedStyle(modal).opacity === '1' &&
+      getComputedStyle(modal.querySelector('.modal-dialog')!).transform === 'none'
+    );
   });
 }
 
@@ -312,4 +330,3 @@ async function loginWith(page: Page, identifier: string, password: string, greet
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByText(greeting).waitFor();
 }
-

@@ -49,15 +49,27 @@ describe.each(backends())('/account [%s]', (backend) => {
 
   it('changes username and email only with the current password, and tells the old address', async () => {
     const browser = await loggedInBrowser(t.app, 'renamer');
-    const refused = await browser.submit('/account/profile', { username: 'renamed', email: 'new@example.com', currentPassword: 'Wrong Pass!1' }, { from: '/account' });
+    const refused = await browser.submit(
+      '/account/profile',
+      { username: 'renamed', email: 'new@example.com', currentPassword: 'Wrong Pass!1' },
+      { from: '/account' },
+    );
     expect(refused.status).toBe(403);
     expect(page(refused)).toContain(WRONG);
     expect(await user('renamer')).toMatchObject({ email: 'renamer@example.com' });
 
-    const invalid = await browser.submit('/account/profile', { username: 'x', email: 'owner@example.com', currentPassword: STRONG_PASSWORD }, { from: '/account' });
+    const invalid = await browser.submit(
+      '/account/profile',
+      { username: 'x', email: 'owner@example.com', currentPassword: STRONG_PASSWORD },
+      { from: '/account' },
+    );
     expect(invalid.status).toBe(422);
     expect(page(invalid)).toContain('Username must be 3–32 characters');
-    const taken = await browser.submit('/account/profile', { username: 'Owner', email: 'owner@example.com', currentPassword: STRONG_PASSWORD }, { from: '/account' });
+    const taken = await browser.submit(
+      '/account/profile',
+      { username: 'Owner', email: 'owner@example.com', currentPassword: STRONG_PASSWORD },
+      { from: '/account' },
+    );
     expect(taken.status).toBe(422);
     expect(page(taken)).toContain('That username is already taken.');
     expect(page(taken)).toContain('An account with this email already exists.');
@@ -66,7 +78,11 @@ describe.each(backends())('/account [%s]', (backend) => {
     await t.app.get(Mailer).idle(); // the link is issued after the answer
     const renamerId = (await user('renamer'))!.id;
     expect(await em().count(PasswordReset, { userId: renamerId })).toBe(1);
-    const saved = await browser.submit('/account/profile', { username: 'Renamed', email: 'New@Example.com', currentPassword: STRONG_PASSWORD }, { from: '/account' });
+    const saved = await browser.submit(
+      '/account/profile',
+      { username: 'Renamed', email: 'New@Example.com', currentPassword: STRONG_PASSWORD },
+      { from: '/account' },
+    );
     expect(saved.status).toBe(303);
     expect(page(await browser.get('/account'))).toContain('Your account details were saved.');
     expect(await user('renamed')).toMatchObject({ id: renamerId, username: 'Renamed', email: 'new@example.com' });
@@ -87,10 +103,18 @@ describe.each(backends())('/account [%s]', (backend) => {
     expect(page(refused)).toContain(WRONG);
     const before = (await user('rotator'))!.passwordHash;
 
-    const weak = await browser.submit('/account/password', { ...fields, currentPassword: STRONG_PASSWORD, password: 'weakpass', confirmPassword: 'weakpass' }, { from: '/account' });
+    const weak = await browser.submit(
+      '/account/password',
+      { ...fields, currentPassword: STRONG_PASSWORD, password: 'weakpass', confirmPassword: 'weakpass' },
+      { from: '/account' },
+    );
     expect(weak.status).toBe(422);
     expect(page(weak)).toContain('Password must contain at least one uppercase letter.');
-    const mismatch = await browser.submit('/account/password', { ...fields, currentPassword: STRONG_PASSWORD, confirmPassword: 'Something Else#1' }, { from: '/account' });
+    const mismatch = await browser.submit(
+      '/account/password',
+      { ...fields, currentPassword: STRONG_PASSWORD, confirmPassword: 'Something Else#1' },
+      { from: '/account' },
+    );
     expect(page(mismatch)).toContain('The two passwords do not match.');
     expect((await user('rotator'))!.passwordHash).toBe(before);
 
@@ -119,7 +143,10 @@ describe.each(backends())('/account [%s]', (backend) => {
   it('deletes the account with every photo, blob and session only with the current password', async () => {
     const browser = await loggedInBrowser(t.app, 'quitter');
     const id = (await user('quitter'))!.id;
-    await upload(browser, [{ name: 'a.jpg', data: await jpeg(320, 240, 5) }, { name: 'b.jpg', data: await jpeg(320, 240, 6) }]);
+    await upload(browser, [
+      { name: 'a.jpg', data: await jpeg(320, 240, 5) },
+      { name: 'b.jpg', data: await jpeg(320, 240, 6) },
+    ]);
     const phone = new Browser(t.app);
     await login(phone, 'quitter');
     const blobs = async () => {
@@ -165,7 +192,11 @@ describe.each(backends())('/account [%s]', (backend) => {
   it('refuses every account change without a CSRF token', async () => {
     const browser = await loggedInBrowser(t.app, 'csrfless');
     for (const path of ['/account/profile', '/account/password', '/account/sign-out-everywhere', '/account/delete']) {
-      const res = await browser.agent.post(path).type('form').send({ currentPassword: STRONG_PASSWORD, username: 'hijacked', email: 'x@example.com' }).redirects(0);
+      const res = await browser.agent
+        .post(path)
+        .type('form')
+        .send({ currentPassword: STRONG_PASSWORD, username: 'hijacked', email: 'x@example.com' })
+        .redirects(0);
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
     }
     expect(await user('csrfless')).not.toBeNull();

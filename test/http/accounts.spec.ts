@@ -91,7 +91,10 @@ describe.each(backends())('accounts [%s]', (backend) => {
     it('treats array-valued fields as invalid input, not as a crash', async () => {
       const browser = new Browser(t.app);
       await browser.get('/register');
-      const res = await browser.agent.post('/register').type('form').send(`_csrf=${browser.csrfToken}&username=a&username=b&email=x@y.z&password=${encodeURIComponent(STRONG_PASSWORD)}`);
+      const res = await browser.agent
+        .post('/register')
+        .type('form')
+        .send(`_csrf=${browser.csrfToken}&username=a&username=b&email=x@y.z&password=${encodeURIComponent(STRONG_PASSWORD)}`);
       expect(res.status).toBe(422);
     });
   });
@@ -102,16 +105,19 @@ describe.each(backends())('accounts [%s]', (backend) => {
       await login(new Browser(t.app), 'Ivy.Lee'); // the first login is greeted differently
     });
 
-    it.each(['Ivy.Lee', 'ivy.lee', 'IVY@EXAMPLE.COM', ' ivy@example.com '])('logs in by email or username in any case (%s)', async (identifier) => {
-      const browser = new Browser(t.app);
-      const res = await login(browser, identifier);
-      expect(res.status).toBe(303);
-      expect(res.headers.location).toBe('/');
-      const home = await browser.get('/');
-      expect(home.status).toBe(200);
-      expect(home.text).toContain('Welcome back!');
-      expect(home.text).toContain('Ivy.Lee');
-    });
+    it.each(['Ivy.Lee', 'ivy.lee', 'IVY@EXAMPLE.COM', ' ivy@example.com '])(
+      'logs in by email or username in any case (%s)',
+      async (identifier) => {
+        const browser = new Browser(t.app);
+        const res = await login(browser, identifier);
+        expect(res.status).toBe(303);
+        expect(res.headers.location).toBe('/');
+        const home = await browser.get('/');
+        expect(home.status).toBe(200);
+        expect(home.text).toContain('Welcome back!');
+        expect(home.text).toContain('Ivy.Lee');
+      },
+    );
 
     it('answers an unknown account and a wrong password identically', async () => {
       const unknown = await login(new Browser(t.app), 'nobody@example.com', 'Wrong pass!1');
@@ -178,7 +184,10 @@ describe.each(backends())('accounts [%s]', (backend) => {
       const { User } = await import('../../src/users/user.entity');
       await register(new Browser(t.app), { username: 'twin1', email: 'twin1@example.com' });
       await register(new Browser(t.app), { username: 'twin2', email: 'twin2@example.com' });
-      const users = await t.app.get(MikroORM).em.fork().find(User, { usernameKey: { $in: ['twin1', 'twin2'] } }, { populate: ['passwordHash'] });
+      const users = await t.app
+        .get(MikroORM)
+        .em.fork()
+        .find(User, { usernameKey: { $in: ['twin1', 'twin2'] } }, { populate: ['passwordHash'] });
       const [a, b] = users.map((u) => u.passwordHash);
       expect(a).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=4\$[^$]{22,}\$[^$]+$/);
       expect(a).not.toBe(b);

@@ -68,12 +68,23 @@ describe.each(backends())('administration [%s]', (backend) => {
       await anonymous.get('/login');
       expect(adminRoutes().length).toBeGreaterThanOrEqual(12);
       for (const route of adminRoutes()) {
-        for (const [who, browser] of [['user', user], ['anonymous', anonymous]] as const) {
+        for (const [who, browser] of [
+          ['user', user],
+          ['anonymous', anonymous],
+        ] as const) {
           const res =
             route.method === 'GET'
               ? await browser.get(concrete(route.path))
-              : await browser.agent.post(concrete(route.path)).type('form').send({ _csrf: browser.csrfToken, mode: 'closed', quotaMb: '1', confirmUsername: 'founder' }).redirects(0);
-          expect({ route: `${route.method} ${route.path}`, who, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, who, status: 404 });
+              : await browser.agent
+                  .post(concrete(route.path))
+                  .type('form')
+                  .send({ _csrf: browser.csrfToken, mode: 'closed', quotaMb: '1', confirmUsername: 'founder' })
+                  .redirects(0);
+          expect({ route: `${route.method} ${route.path}`, who, status: res.status }).toEqual({
+            route: `${route.method} ${route.path}`,
+            who,
+            status: 404,
+          });
           expect(res.text).toContain(NOT_FOUND);
         }
       }
@@ -82,7 +93,11 @@ describe.each(backends())('administration [%s]', (backend) => {
 
     it('refuses every admin post without a CSRF token with 403, even from an admin', async () => {
       for (const route of adminRoutes().filter((r) => r.method === 'POST')) {
-        const res = await admin.agent.post(concrete(route.path)).type('form').send({ mode: 'closed', quotaMb: '1', confirmUsername: 'founder' }).redirects(0);
+        const res = await admin.agent
+          .post(concrete(route.path))
+          .type('form')
+          .send({ mode: 'closed', quotaMb: '1', confirmUsername: 'founder' })
+          .redirects(0);
         expect({ route: route.path, status: res.status }).toEqual({ route: route.path, status: 403 });
       }
       expect(await userNamed('founder')).toMatchObject({ role: 'admin', disabledAt: null, quotaBytes: null });
@@ -118,7 +133,8 @@ describe.each(backends())('administration [%s]', (backend) => {
       const first = await admin.get('/admin/users');
       expect(first.status).toBe(200);
       const page = text(first.text);
-      for (const column of ['Username', 'Email', 'Role', 'Created', 'Last login', 'Photos', 'Used', 'Quota']) expect(page).toContain(column);
+      for (const column of ['Username', 'Email', 'Role', 'Created', 'Last login', 'Photos', 'Used', 'Quota'])
+        expect(page).toContain(column);
       expect(page).toContain('Page 1 of 2');
       expect(page).toMatch(/founder (founder@example\.com )+Admin \d+ \w+ 2026 [\d\w ,:]+ 0 0 B No limit/);
       expect(decodeEntities(first.text)).toContain('href="/admin/users?page=2"');
@@ -168,7 +184,9 @@ describe.each(backends())('administration [%s]', (backend) => {
       expect((await act(admin, `/admin/users/${id}/quota`, { quotaMb: '250' })).page).toContain("second's storage quota is now 250 MB.");
       expect((await userNamed('second')).quotaBytes).toBe(250 * 1024 * 1024);
       for (const bad of ['-1', '1.5', 'lots', '9999999999']) {
-        expect((await act(admin, `/admin/users/${id}/quota`, { quotaMb: bad })).page).toContain('Enter the quota in whole megabytes (MB), or leave it empty for no limit.');
+        expect((await act(admin, `/admin/users/${id}/quota`, { quotaMb: bad })).page).toContain(
+          'Enter the quota in whole megabytes (MB), or leave it empty for no limit.',
+        );
       }
       expect((await userNamed('second')).quotaBytes).toBe(250 * 1024 * 1024);
       expect((await act(admin, `/admin/users/${id}/quota`, { quotaMb: '' })).page).toContain('second has no storage limit now.');
@@ -193,7 +211,11 @@ describe.each(backends())('administration [%s]', (backend) => {
 
   describe('the last active admin', () => {
     it('can be neither demoted, disabled nor deleted; with a second admin each of them can', async () => {
-      for (const [action, fields] of [['demote', {}], ['disable', {}], ['delete', { confirmUsername: 'founder' }]] as const) {
+      for (const [action, fields] of [
+        ['demote', {}],
+        ['disable', {}],
+        ['delete', { confirmUsername: 'founder' }],
+      ] as const) {
         const { page } = await act(admin, `/admin/users/${adminId}/${action}`, fields);
         expect(page).toContain(LAST_ADMIN('founder'));
       }
@@ -231,7 +253,14 @@ describe.each(backends())('administration [%s]', (backend) => {
     it('asks for the username, then leaves no rows, no blobs and no sessions behind', async () => {
       const doomed = await loggedInBrowser(t.app, 'doomed');
       const id = await idOf('doomed');
-      expect((await upload(doomed, [{ name: 'a.jpg', data: await jpeg(320, 240, 81) }, { name: 'b.jpg', data: await jpeg(320, 240, 82) }])).status).toBe(303);
+      expect(
+        (
+          await upload(doomed, [
+            { name: 'a.jpg', data: await jpeg(320, 240, 81) },
+            { name: 'b.jpg', data: await jpeg(320, 240, 82) },
+          ])
+        ).status,
+      ).toBe(303);
       await new Browser(t.app).submit('/forgot-password', { email: 'doomed@example.com' }, { from: '/forgot-password' });
       await t.app.get(Mailer).idle(); // the link is issued after the answer
       const storage = t.app.get<BlobStorage>(BLOB_STORAGE);
@@ -256,7 +285,9 @@ describe.each(backends())('administration [%s]', (backend) => {
       expect(await em().count(PasswordReset, { userId: id })).toBe(0);
       expect(await blobs()).toEqual([]);
       expect((await doomed.get('/')).status).toBe(302);
-      expect((await register(new Browser(t.app), { username: 'doomed', email: 'doomed@example.com', password: STRONG_PASSWORD })).status).toBe(303);
+      expect(
+        (await register(new Browser(t.app), { username: 'doomed', email: 'doomed@example.com', password: STRONG_PASSWORD })).status,
+      ).toBe(303);
     });
 
     it('lets an admin delete their own account while another admin remains, leaving no session behind', async () => {

@@ -25,7 +25,16 @@ describe.each(backends())('what the browser keeps [%s]', (backend) => {
   });
 
   it('sends Cache-Control: no-store with every page and fragment a logged-in user gets', async () => {
-    const pages = ['/', `/photos/${photoId}`, `/photos/${photoId}/delete`, '/account', '/admin/users', `/admin/users?q=keeper`, '/admin/settings', '/no-such-page'];
+    const pages = [
+      '/',
+      `/photos/${photoId}`,
+      `/photos/${photoId}/delete`,
+      '/account',
+      '/admin/users',
+      `/admin/users?q=keeper`,
+      '/admin/settings',
+      '/no-such-page',
+    ];
     for (const path of pages) {
       const res = await admin.get(path);
       expect({ path, cacheControl: res.headers['cache-control'] }).toEqual({ path, cacheControl: 'no-store' });
@@ -36,8 +45,14 @@ describe.each(backends())('what the browser keeps [%s]', (backend) => {
 
   it('keeps images private and immutable, and public assets cacheable', async () => {
     for (const rendition of ['thumbnail', 'preview', 'original']) {
-      const res = await admin.agent.get(`/photos/${photoId}/${rendition}`).buffer(true).parse((r, done) => (r.on('data', () => undefined), r.on('end', () => done(null, null))));
-      expect({ rendition, cacheControl: res.headers['cache-control'] }).toEqual({ rendition, cacheControl: 'private, max-age=31536000, immutable' });
+      const res = await admin.agent
+        .get(`/photos/${photoId}/${rendition}`)
+        .buffer(true)
+        .parse((r, done) => (r.on('data', () => undefined), r.on('end', () => done(null, null))));
+      expect({ rendition, cacheControl: res.headers['cache-control'] }).toEqual({
+        rendition,
+        cacheControl: 'private, max-age=31536000, immutable',
+      });
     }
     expect((await admin.get('/css/app.css')).headers['cache-control']).toBe('public, max-age=3600');
     expect((await admin.get('/vendor/htmx/htmx.min.js')).headers['cache-control']).toBe('public, max-age=604800');

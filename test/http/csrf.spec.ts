@@ -39,7 +39,11 @@ describe.each(backends())('CSRF protection [%s]', (backend) => {
     await attacker.get('/register');
     const victim = new Browser(t.app);
     await victim.get('/register');
-    const res = await victim.agent.post('/register').type('form').send({ _csrf: attacker.csrfToken, ...newAccount('foreign') }).redirects(0);
+    const res = await victim.agent
+      .post('/register')
+      .type('form')
+      .send({ _csrf: attacker.csrfToken, ...newAccount('foreign') })
+      .redirects(0);
     expect(res.status).toBe(403);
     expect(await t.app.get(MikroORM).em.fork().count(User, { usernameKey: 'foreign' })).toBe(0);
   });
@@ -67,14 +71,23 @@ describe.each(backends())('CSRF protection [%s]', (backend) => {
     expect((await other.get('/')).status).toBe(200); // nobody was signed out
 
     expect((await browser.submit('/logout', {})).status).toBe(303);
-    const afterLogout = await browser.agent.post('/login').type('form').send({ _csrf: sessionToken, identifier: 'rotating', password: STRONG_PASSWORD }).redirects(0);
+    const afterLogout = await browser.agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: sessionToken, identifier: 'rotating', password: STRONG_PASSWORD })
+      .redirects(0);
     expect(afterLogout.status).toBe(403);
   });
 
   it('accepts the token in the X-CSRF-Token header, as htmx sends it', async () => {
     const browser = new Browser(t.app);
     await browser.get('/register');
-    const res = await browser.agent.post('/register').type('form').set('X-CSRF-Token', browser.csrfToken!).send(newAccount('viaheader')).redirects(0);
+    const res = await browser.agent
+      .post('/register')
+      .type('form')
+      .set('X-CSRF-Token', browser.csrfToken!)
+      .send(newAccount('viaheader'))
+      .redirects(0);
     expect(res.status).toBe(303);
   });
 
@@ -113,7 +126,9 @@ describe.each(backends())('CSRF protection [%s]', (backend) => {
 
   it('covers every state-changing route: none accepts a missing or foreign token (field or header), and nothing changes', async () => {
     const routes = stateChangingRoutes(t.app);
-    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['POST /login', 'POST /register', 'POST /logout', 'POST /upload-photos', 'POST /delete-photo/:id']));
+    expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['POST /login', 'POST /register', 'POST /logout', 'POST /upload-photos', 'POST /delete-photo/:id']),
+    );
     const user = await loggedInBrowser(t.app, 'inventory');
     await upload(user, [{ name: 'kept.jpg', data: await jpeg(200, 150, 77) }]);
     const photoId = photoIds((await user.get('/')).text)[0];
@@ -131,9 +146,17 @@ describe.each(backends())('CSRF protection [%s]', (backend) => {
           .set(token?.header ? { 'X-CSRF-Token': token.header } : {})
           .send(token?.field ? { _csrf: token.field } : {})
           .redirects(0);
-      const attempts = { missing: await send(), 'foreign field': await send({ field: other.csrfToken }), 'foreign header': await send({ header: other.csrfToken }) };
+      const attempts = {
+        missing: await send(),
+        'foreign field': await send({ field: other.csrfToken }),
+        'foreign header': await send({ header: other.csrfToken }),
+      };
       for (const [attempt, res] of Object.entries(attempts)) {
-        expect({ route: `${route.method} ${route.path}`, attempt, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, attempt, status: 403 });
+        expect({ route: `${route.method} ${route.path}`, attempt, status: res.status }).toEqual({
+          route: `${route.method} ${route.path}`,
+          attempt,
+          status: 403,
+        });
       }
     }
     // The user is still logged in and still has the photo: nothing was logged out or deleted by the refused requests.

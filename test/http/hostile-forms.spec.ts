@@ -62,9 +62,10 @@ describe.each(backends())('hostile form values [%s]', (backend) => {
   async function post(path: string, body: string | Buffer, contentType = 'application/x-www-form-urlencoded', browser?: Browser) {
     const client = browser ?? new Browser(t.app);
     if (!browser) await client.get(path === '/reset-password' ? '/forgot-password' : path);
-    const withToken = contentType.startsWith('application/x-www-form-urlencoded') && typeof body === 'string'
-      ? `_csrf=${encodeURIComponent(client.csrfToken ?? '')}${body ? `&${body}` : ''}`
-      : body;
+    const withToken =
+      contentType.startsWith('application/x-www-form-urlencoded') && typeof body === 'string'
+        ? `_csrf=${encodeURIComponent(client.csrfToken ?? '')}${body ? `&${body}` : ''}`
+        : body;
     const from = `10.250.${(++address >> 8) & 255}.${address & 255}`;
     const res = await client.agent.post(path).set({ 'Content-Type': contentType, 'X-Forwarded-For': from }).redirects(0).send(withToken);
     return { res, text: decodeEntities(res.text ?? '') };
@@ -74,8 +75,11 @@ describe.each(backends())('hostile form values [%s]', (backend) => {
   function expectClean(label: string, answer: Awaited<ReturnType<typeof post>>, allowed: Array<[number, string]>) {
     const { res, text } = answer;
     const matched = allowed.find(([status, reason]) => res.status === status && text.includes(reason));
-    expect({ label, status: res.status, answered: matched ? 'as allowed' : text.slice(0, 300) })
-      .toEqual({ label, status: res.status, answered: 'as allowed' });
+    expect({ label, status: res.status, answered: matched ? 'as allowed' : text.slice(0, 300) }).toEqual({
+      label,
+      status: res.status,
+      answered: 'as allowed',
+    });
   }
 
   it('POST /login: every hostile identifier or password is a failed login (401), never an error', async () => {
@@ -98,10 +102,15 @@ describe.each(backends())('hostile form values [%s]', (backend) => {
       for (const { label, pairs } of hostileValues(field)) {
         const n = ++probe;
         const valid: Record<string, string> = { username: `newcomer${n}`, email: `newcomer${n}@example.com`, password: STRONG_PASSWORD };
-        const others = Object.entries(valid).filter(([name]) => name !== field).map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
+        const others = Object.entries(valid)
+          .filter(([name]) => name !== field)
+          .map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
         const answer = await post('/register', [pairs, ...others].filter(Boolean).join('&'));
         // A password may hold any character; then the account must work with exactly that password.
-        const allowed: Array<[number, string]> = [[422, `id="${field}-errors"`], ...(field === 'password' ? [[303, '/login'] as [number, string]] : [])];
+        const allowed: Array<[number, string]> = [
+          [422, `id="${field}-errors"`],
+          ...(field === 'password' ? [[303, '/login'] as [number, string]] : []),
+        ];
         expectClean(`register ${field}: ${label}`, answer, allowed);
         if (answer.res.status !== 303) continue;
         created++;
@@ -110,10 +119,22 @@ describe.each(backends())('hostile form values [%s]', (backend) => {
       }
     }
     // Lookalikes of an existing account are not a way to a second "victim".
-    const lookalikes = [['victim', 'VICTIM@example.com'], ['Victim', 'victim2@example.com'], ['vіctim', 'victim3@example.com'], ['victim4', 'victim@example.com\u0000'], ['victim5', 'vic\u0001tim@example.com']];
+    const lookalikes = [
+      ['victim', 'VICTIM@example.com'],
+      ['Victim', 'victim2@example.com'],
+      ['vіctim', 'victim3@example.com'],
+      ['victim4', 'victim@example.com\u0000'],
+      ['victim5', 'vic\u0001tim@example.com'],
+    ];
     for (const [username, email] of lookalikes) {
-      const answer = await post('/register', `username=${encodeURIComponent(username)}&email=${encodeURIComponent(email)}&password=${encodeURIComponent(STRONG_PASSWORD)}`);
-      expectClean(`register lookalike ${username} / ${JSON.stringify(email)}`, answer, [[422, 'id="username-errors"'], [422, 'id="email-errors"']]);
+      const answer = await post(
+        '/register',
+        `username=${encodeURIComponent(username)}&email=${encodeURIComponent(email)}&password=${encodeURIComponent(STRONG_PASSWORD)}`,
+      );
+      expectClean(`register lookalike ${username} / ${JSON.stringify(email)}`, answer, [
+        [422, 'id="username-errors"'],
+        [422, 'id="email-errors"'],
+      ]);
     }
     expect(await counts()).toEqual({ ...before, users: before.users + created });
   });
@@ -124,8 +145,18 @@ describe.each(backends())('hostile form values [%s]', (backend) => {
     for (const { label, pairs } of hostileValues('email')) {
       expectClean(`forgot-password email: ${label}`, await post('/forgot-password', pairs), [[200, RESET_REQUESTED]]);
     }
-    for (const lookalike of ['vіctim@example.com', 'victim\u0000@example.com', 'victim@example.com\u200b', 'victim@exаmple.com', 'victim@example.com\r\nBcc: attacker@example.com']) {
-      expectClean(`forgot-password lookalike ${JSON.stringify(lookalike)}`, await post('/forgot-password', `email=${encodeURIComponent(lookalike)}`), [[200, RESET_REQUESTED]]);
+    for (const lookalike of [
+      'vіctim@example.com',
+      'victim\u0000@example.com',
+      'victim@example.com\u200b',
+      'victim@exаmple.com',
+      'victim@example.com\r\nBcc: attacker@example.com',
+    ]) {
+      expectClean(
+        `forgot-password lookalike ${JSON.stringify(lookalike)}`,
+        await post('/forgot-password', `email=${encodeURIComponent(lookalike)}`),
+        [[200, RESET_REQUESTED]],
+      );
     }
     await t.app.get(Mailer).idle();
     expect(smtp.messages.length).toBe(mails);
@@ -147,13 +178,26 @@ describe.each(backends())('hostile form values [%s]', (backend) => {
       }
     }
     expect((await login(new Browser(t.app), 'victim', STRONG_PASSWORD)).status).toBe(303);
-    const done = await post('/reset-password', `password=${encodeURIComponent('Brand New Pass#7')}&confirmPassword=${encodeURIComponent('Brand New Pass#7')}`, undefined, browser);
+    const done = await post(
+      '/reset-password',
+      `password=${encodeURIComponent('Brand New Pass#7')}&confirmPassword=${encodeURIComponent('Brand New Pass#7')}`,
+      undefined,
+      browser,
+    );
     expect(done.res.status).toBe(303);
   });
 
   it('refuses a 1 MB field and bodies of the wrong content type on every form, cleanly', async () => {
     const before = await counts();
-    const forms = ['/login', '/register', '/forgot-password', '/reset-password', '/logout', '/upload-photos', '/delete-photo/00000000-0000-4000-8000-000000000000'];
+    const forms = [
+      '/login',
+      '/register',
+      '/forgot-password',
+      '/reset-password',
+      '/logout',
+      '/upload-photos',
+      '/delete-photo/00000000-0000-4000-8000-000000000000',
+    ];
     const user = await loggedInBrowser(t.app, 'formuser');
     for (const path of forms) {
       const needsLogin = ['/logout', '/upload-photos'].includes(path) || path.startsWith('/delete-photo');
@@ -186,16 +230,42 @@ describe.each(backends())('hostile form values [%s]', (backend) => {
 
   it('answers hostile query strings and path segments on GET routes with a page, a redirect, 400 or 404, never an error', async () => {
     const user = await loggedInBrowser(t.app, 'getter');
-    const anonymous = ['/login?next=%2F%2Fevil.example', '/login?next=javascript:alert(1)', '/login?next[]=x&next=%2Fa&next=%2Fb', `/login?next=%2F${'a'.repeat(10_000)}`,
-      '/login?next=%2F%00%0d%0aSet-Cookie:x', '/login?logged_out[a]=1', `/reset-password/${'x'.repeat(5000)}`, '/reset-password/%00', '/reset-password/%E0%A4%A'];
-    const loggedIn = [`/?before=${'x'.repeat(5000)}`, '/?before[]=1', '/?before=1&before=2', '/?before=%E0%A4%A', '/?before=99999999999999999_00000000-0000-4000-8000-000000000000',
-      `/photos/${'a'.repeat(2000)}`, '/photos/%00', '/photos/..%2f..%2fetc%2fpasswd', '/photos/ＡＢＣ/thumbnail', '/photos/%E0%A4%A/preview',
-      '/photos/00000000-0000-4000-8000-000000000000/original?download[]=1', '/photos/00000000-0000-0000-0000-000000000000%00/delete'];
-    for (const [client, paths] of [[new Browser(t.app), anonymous], [user, loggedIn]] as const) {
+    const anonymous = [
+      '/login?next=%2F%2Fevil.example',
+      '/login?next=javascript:alert(1)',
+      '/login?next[]=x&next=%2Fa&next=%2Fb',
+      `/login?next=%2F${'a'.repeat(10_000)}`,
+      '/login?next=%2F%00%0d%0aSet-Cookie:x',
+      '/login?logged_out[a]=1',
+      `/reset-password/${'x'.repeat(5000)}`,
+      '/reset-password/%00',
+      '/reset-password/%E0%A4%A',
+    ];
+    const loggedIn = [
+      `/?before=${'x'.repeat(5000)}`,
+      '/?before[]=1',
+      '/?before=1&before=2',
+      '/?before=%E0%A4%A',
+      '/?before=99999999999999999_00000000-0000-4000-8000-000000000000',
+      `/photos/${'a'.repeat(2000)}`,
+      '/photos/%00',
+      '/photos/..%2f..%2fetc%2fpasswd',
+      '/photos/ＡＢＣ/thumbnail',
+      '/photos/%E0%A4%A/preview',
+      '/photos/00000000-0000-4000-8000-000000000000/original?download[]=1',
+      '/photos/00000000-0000-0000-0000-000000000000%00/delete',
+    ];
+    for (const [client, paths] of [
+      [new Browser(t.app), anonymous],
+      [user, loggedIn],
+    ] as const) {
       for (const path of paths) {
         const res = await client.agent.get(path).redirects(0);
         const answer = { path: path.slice(0, 80), status: res.status };
-        expect(answer).toEqual({ ...answer, status: [200, 302, 303, 400, 404].includes(res.status) ? res.status : 'a page, a redirect, 400 or 404' });
+        expect(answer).toEqual({
+          ...answer,
+          status: [200, 302, 303, 400, 404].includes(res.status) ? res.status : 'a page, a redirect, 400 or 404',
+        });
         expect(res.text ?? '').not.toMatch(/name="next" value="(\/\/|javascript:)/);
       }
     }

@@ -81,7 +81,10 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
       const bySha = new Map(stored.map((p) => [p.sha256, p]));
       expect(photoIds(res.text).sort()).toEqual(stored.map((p) => p.id).sort());
       if (!unreadable) expect(res.status).toBe(stored.length > 0 ? 200 : 422);
-      const reasons = reasonsByName(message, batch.map((b) => b.name));
+      const reasons = reasonsByName(
+        message,
+        batch.map((b) => b.name),
+      );
       for (const item of batch) {
         const photo = bySha.get(sha256(item.data));
         if (photo) {
@@ -95,7 +98,15 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
         }
         const reason = reasons.get(item.name) ?? `(no reason given in "${message}")`;
         const expected = item.reason ?? BROKEN;
-        outcomes.push({ file: `${item.kind}: ${item.name}`, outcome: item.expect === 'accept' ? `refused, but must be accepted: ${reason}` : expected.test(reason) ? 'ok' : `refused with "${reason}"` });
+        outcomes.push({
+          file: `${item.kind}: ${item.name}`,
+          outcome:
+            item.expect === 'accept'
+              ? `refused, but must be accepted: ${reason}`
+              : expected.test(reason)
+                ? 'ok'
+                : `refused with "${reason}"`,
+        });
       }
     }
     expect(outcomes.filter((o) => o.outcome !== 'ok')).toEqual([]);
@@ -133,10 +144,21 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
         const bytes = res.body as Buffer;
         expect(res.headers['content-type']).toBe('image/webp');
         const metadata = await sharp(bytes).metadata();
-        expect({ name: item.name, rendition, format: metadata.format, exif: metadata.exif, xmp: metadata.xmp }).toEqual({ name: item.name, rendition, format: 'webp', exif: undefined, xmp: undefined });
+        expect({ name: item.name, rendition, format: metadata.format, exif: metadata.exif, xmp: metadata.xmp }).toEqual({
+          name: item.name,
+          rendition,
+          format: 'webp',
+          exif: undefined,
+          xmp: undefined,
+        });
         const text = bytes.toString('latin1');
         for (const smuggled of [...SMUGGLED_ANYWHERE, ...(item.smuggled ?? [])]) {
-          expect({ name: item.name, rendition, smuggled, found: text.includes(smuggled) }).toEqual({ name: item.name, rendition, smuggled, found: false });
+          expect({ name: item.name, rendition, smuggled, found: text.includes(smuggled) }).toEqual({
+            name: item.name,
+            rendition,
+            smuggled,
+            found: false,
+          });
         }
       }
     }
@@ -144,8 +166,11 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
     // Hostile names: shown cleaned (no path, no control or direction-override characters, at most 255 characters).
     for (const { item, photo } of accepted.filter((a) => a.item.kind.startsWith('hostile'))) {
       const name = photo.displayName;
-      expect({ from: JSON.stringify(item.name), name, clean: !/[\\/]/.test(name) && !INVISIBLE_OR_CONTROL.test(name) && name.length > 0 && [...name].length <= 255 })
-        .toEqual({ from: JSON.stringify(item.name), name, clean: true });
+      expect({
+        from: JSON.stringify(item.name),
+        name,
+        clean: !/[\\/]/.test(name) && !INVISIBLE_OR_CONTROL.test(name) && name.length > 0 && [...name].length <= 255,
+      }).toEqual({ from: JSON.stringify(item.name), name, clean: true });
     }
   }, 180_000); // 240 files in batches of five; the whole corpus takes 15–50 s on MariaDB + Azurite (a hung request fails the test by this timeout)
 });

@@ -36,11 +36,21 @@ describe.each(backends())('request logging [%s]', (backend) => {
     await browser.get('/');
     const sessionId = decodeURIComponent(browser.sessionCookie()!.split('=')[1]).slice(2).split('.')[0];
     await browser.submit('/logout', {});
-    const user = await t.app.get(MikroORM).em.fork().findOneOrFail(User, { usernameKey: 'logcheck' }, { populate: ['passwordHash'] });
+    const user = await t.app
+      .get(MikroORM)
+      .em.fork()
+      .findOneOrFail(User, { usernameKey: 'logcheck' }, { populate: ['passwordHash'] });
 
     const logs = logger.text();
     expect(logs).toContain('"path":"/logout"');
-    for (const secret of [password, 'Wrong Password!1', user.passwordHash, user.passwordHash.split('$').pop()!, browser.csrfToken!, sessionId]) {
+    for (const secret of [
+      password,
+      'Wrong Password!1',
+      user.passwordHash,
+      user.passwordHash.split('$').pop()!,
+      browser.csrfToken!,
+      sessionId,
+    ]) {
       expect(logs).not.toContain(secret);
     }
   });

@@ -169,7 +169,8 @@ describe.each(backends())('login limits [%s]', (backend) => {
     }, 180_000);
 
     it('checks no more than 100 guesses in the hour, however they come', async () => {
-      for (let i = guessesChecked(); i < 100; i++) expect((await login(new Browser(t.app), 'victim', `Guess ${400 + i}!`)).status).toBe(401);
+      for (let i = guessesChecked(); i < 100; i++)
+        expect((await login(new Browser(t.app), 'victim', `Guess ${400 + i}!`)).status).toBe(401);
       const { answers } = await burst(600, (refused) => refused === 150);
       const responses = await answers;
       expect(statusCounts(responses)).toEqual({ 429: 150 });

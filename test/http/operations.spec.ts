@@ -107,12 +107,18 @@ describe.each(backends())('operations [%s]', (backend) => {
       const answer = await refused.response;
       expect(answer.status).toBe(429);
       expect(answer.headers['retry-after']).toBe(String(UPLOAD_RETRY_AFTER_SECONDS));
-      expect(decodeEntities(answer.body)).toContain('You already have 2 uploads in progress. Please try again when one of them has finished.');
+      expect(decodeEntities(answer.body)).toContain(
+        'You already have 2 uploads in progress. Please try again when one of them has finished.',
+      );
       expect(refused.sent).toBeLessThan(third.data.length);
       // For htmx (the gallery's script retries after Retry-After) the same refusal is a toast.
       const refusedHtmx = slowUpload(url, eager, third, { htmx: true });
       const toast = await refusedHtmx.response;
-      expect([toast.status, toast.headers['retry-after'], toast.headers['hx-retarget']]).toEqual([429, String(UPLOAD_RETRY_AFTER_SECONDS), '#toasts']);
+      expect([toast.status, toast.headers['retry-after'], toast.headers['hx-retarget']]).toEqual([
+        429,
+        String(UPLOAD_RETRY_AFTER_SECONDS),
+        '#toasts',
+      ]);
       expect(decodeEntities(toast.body)).toContain(ownUploadsBusy(2));
       refused.abort();
       refusedHtmx.abort();
@@ -133,7 +139,11 @@ describe.each(backends())('operations [%s]', (backend) => {
 
     it('answers 503 with Retry-After to uploads beyond MAX_CONCURRENT_UPLOADS, before reading their bodies', async () => {
       const [first, second, third] = await Promise.all(['busy1', 'busy2', 'busy3'].map((name) => loggedInBrowser(url, name)));
-      const held = [slowUpload(url, first, await photo(11)), slowUpload(url, first, await photo(12)), slowUpload(url, second, await photo(13))];
+      const held = [
+        slowUpload(url, first, await photo(11)),
+        slowUpload(url, first, await photo(12)),
+        slowUpload(url, second, await photo(13)),
+      ];
       await untilFolderHolds(spoolDirOf(t.config), 3);
 
       const late = await photo(14);
@@ -145,7 +155,11 @@ describe.each(backends())('operations [%s]', (backend) => {
       expect(refused.sent).toBeLessThan(late.data.length);
       const refusedHtmx = slowUpload(url, third, late, { htmx: true });
       const toast = await refusedHtmx.response;
-      expect([toast.status, toast.headers['retry-after'], toast.headers['hx-retarget']]).toEqual([503, String(UPLOAD_RETRY_AFTER_SECONDS), '#toasts']);
+      expect([toast.status, toast.headers['retry-after'], toast.headers['hx-retarget']]).toEqual([
+        503,
+        String(UPLOAD_RETRY_AFTER_SECONDS),
+        '#toasts',
+      ]);
       expect(decodeEntities(toast.body)).toContain(UPLOADS_BUSY);
       refused.abort();
       refusedHtmx.abort();
@@ -206,7 +220,9 @@ describe.each(backends())('operations [%s]', (backend) => {
     let port: number;
 
     beforeAll(async () => {
-      t = await createTestApp(backend, { env: { HEADERS_TIMEOUT_SECONDS: '1', REQUEST_TIMEOUT_SECONDS: '2', KEEP_ALIVE_TIMEOUT_SECONDS: '1' } });
+      t = await createTestApp(backend, {
+        env: { HEADERS_TIMEOUT_SECONDS: '1', REQUEST_TIMEOUT_SECONDS: '2', KEEP_ALIVE_TIMEOUT_SECONDS: '1' },
+      });
       await t.app.listen(0, '127.0.0.1');
       port = (t.app.getHttpServer().address() as AddressInfo).port;
     });
@@ -224,7 +240,9 @@ describe.each(backends())('operations [%s]', (backend) => {
 
     it('cuts off a client that never finishes its request body (408)', async () => {
       const client = await rawConnection(port);
-      client.socket.write('POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=');
+      client.socket.write(
+        'POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nidentifier=',
+      );
       await client.closed;
       expect(client.received()).toMatch(/^HTTP\/1\.1 408 /);
     });

@@ -89,7 +89,11 @@ withMysql('outages [mysql] (with Azurite)', () => {
       const again = await upload(browser, [{ name: 'after.jpg', data: await jpeg(640, 480, 2) }], { htmx: true });
       expect(again.status).toBe(200);
       const [id] = photoIds(again.text);
-      expect((await blobsOf(`${ownerId}/${id}/`)).sort()).toEqual([`${ownerId}/${id}/original.jpg`, `${ownerId}/${id}/preview.webp`, `${ownerId}/${id}/thumb.webp`]);
+      expect((await blobsOf(`${ownerId}/${id}/`)).sort()).toEqual([
+        `${ownerId}/${id}/original.jpg`,
+        `${ownerId}/${id}/preview.webp`,
+        `${ownerId}/${id}/thumb.webp`,
+      ]);
       await browser.agent.post(`/delete-photo/${id}`).set('X-CSRF-Token', browser.csrfToken!).redirects(0);
     }, 90_000);
 
@@ -98,7 +102,9 @@ withMysql('outages [mysql] (with Azurite)', () => {
       const server = t.app.getHttpServer();
       if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const boundary = 'disconnecting';
-      const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="gone.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`);
+      const head = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="gone.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+      );
       const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
       const req = httpRequest({
         host: '127.0.0.1',
@@ -171,17 +177,26 @@ withMysql('outages [mysql] (with Azurite)', () => {
         const res = await send();
         answers.push({ what, status: res.status, ms: Date.now() - started, friendly: friendly(res) });
       };
-      const friendlyPage = (res: request.Response) => decodeEntities(res.text).includes(DATABASE_DOWN) && !/Error:|at .*\.(js|ts):\d+|ECONNREFUSED|select /i.test(res.text);
+      const friendlyPage = (res: request.Response) =>
+        decodeEntities(res.text).includes(DATABASE_DOWN) && !/Error:|at .*\.(js|ts):\d+|ECONNREFUSED|select /i.test(res.text);
       while (Date.now() - stoppedAt < 30_000) {
-        await timed('GET /healthz', () => health(), (res) => res.body.status === 'error' && res.body.db === 'down');
+        await timed(
+          'GET /healthz',
+          () => health(),
+          (res) => res.body.status === 'error' && res.body.db === 'down',
+        );
         await timed('GET / (logged in)', () => browser.agent.get('/').redirects(0), friendlyPage);
         // The login page itself needs no database (it may show); logging in does, and must say so.
-        await timed('log in (new visitor)', async () => {
-          const visitor = new Browser(t.app);
-          const page = await visitor.get('/login');
-          expect([200, 503]).toContain(page.status);
-          return visitor.submit('/login', { identifier: 'patient', password: STRONG_PASSWORD });
-        }, friendlyPage);
+        await timed(
+          'log in (new visitor)',
+          async () => {
+            const visitor = new Browser(t.app);
+            const page = await visitor.get('/login');
+            expect([200, 503]).toContain(page.status);
+            return visitor.submit('/login', { identifier: 'patient', password: STRONG_PASSWORD });
+          },
+          friendlyPage,
+        );
         await timed('htmx GET / (logged in)', () => browser.agent.get('/').set('HX-Request', 'true').redirects(0), friendlyPage);
         await new Promise((resolve) => setTimeout(resolve, 2000));
       }

@@ -119,14 +119,25 @@ describe.each(backends())('pages, errors and headers [%s]', (backend) => {
   it('configures htmx for the strict CSP and sends Vary on htmx headers', async () => {
     const res = await get('/login');
     const config = JSON.parse(/<meta name="htmx-config" content='([^']+)'>/.exec(res.text)![1]);
-    expect(config).toMatchObject({ allowEval: false, allowScriptTags: false, includeIndicatorStyles: false, historyCacheSize: 0, selfRequestsOnly: true, attributesToSettle: ['class', 'width', 'height'] });
+    expect(config).toMatchObject({
+      allowEval: false,
+      allowScriptTags: false,
+      includeIndicatorStyles: false,
+      historyCacheSize: 0,
+      selfRequestsOnly: true,
+      attributesToSettle: ['class', 'width', 'height'],
+    });
     expect(res.headers.vary).toMatch(/HX-Request/);
   });
 
   it('refuses an oversized form body with 413 and a page', async () => {
     const browser = new Browser(t.app);
     await browser.get('/login');
-    const res = await browser.agent.post('/login').type('form').send({ _csrf: browser.csrfToken, identifier: 'x', password: 'A!'.repeat(512 * 1024) }).redirects(0);
+    const res = await browser.agent
+      .post('/login')
+      .type('form')
+      .send({ _csrf: browser.csrfToken, identifier: 'x', password: 'A!'.repeat(512 * 1024) })
+      .redirects(0);
     expect(res.status).toBe(413);
     expect(res.text).toContain('That request is too large.');
   });

@@ -57,7 +57,8 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
     await mailer.idle();
   }
 
-  const passwordWorks = async (identifier: string, password: string) => (await login(new Browser(t.app), identifier, password)).status === 303;
+  const passwordWorks = async (identifier: string, password: string) =>
+    (await login(new Browser(t.app), identifier, password)).status === 303;
 
   it('is linked from the login page', async () => {
     const page = await new Browser(t.app).get('/login');
@@ -94,7 +95,9 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
     expect((await browser.get('/login')).text).toContain('Your password has been reset. Please log in.');
     expect((await browser.get('/')).status).toBe(302); // not logged in automatically
     await mailer.idle();
-    expect(smtp.messages.some((m) => m.subject === 'Your Photosphere password was changed' && m.to[0] === 'forgetful@example.com')).toBe(true);
+    expect(smtp.messages.some((m) => m.subject === 'Your Photosphere password was changed' && m.to[0] === 'forgetful@example.com')).toBe(
+      true,
+    );
     expect(await passwordWorks('forgetful', NEW_PASSWORD)).toBe(true);
     expect(await passwordWorks('forgetful', STRONG_PASSWORD)).toBe(false);
   });
@@ -198,7 +201,11 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
       await browser.get(`/reset-password/${token}`);
       const page = await browser.get('/reset-password');
       const post = await browser.submit('/reset-password', { password, confirmPassword: password });
-      return { page: page.text.includes('This link does not work any more'), post: post.text.includes('This link does not work any more'), status: post.status };
+      return {
+        page: page.text.includes('This link does not work any more'),
+        post: post.text.includes('This link does not work any more'),
+        status: post.status,
+      };
     };
     const invalid = { page: true, post: true, status: 200 };
 
@@ -211,8 +218,12 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
     expect(await tryLink(second, 'Used Twice Pass#1')).toEqual(invalid);
 
     const third = await requestLink(new Browser(t.app), 'careful@example.com');
-    const user = (await t.app.get(MikroORM).em.fork().find(PasswordReset, {})).find((r) => r.tokenHash === createHash('sha256').update(third).digest('hex'))!;
-    await t.app.get(UsersService).changePassword(user.userId, { password: 'Changed In Settings#1', confirmPassword: 'Changed In Settings#1' });
+    const user = (await t.app.get(MikroORM).em.fork().find(PasswordReset, {})).find(
+      (r) => r.tokenHash === createHash('sha256').update(third).digest('hex'),
+    )!;
+    await t.app
+      .get(UsersService)
+      .changePassword(user.userId, { password: 'Changed In Settings#1', confirmPassword: 'Changed In Settings#1' });
     expect(await tryLink(third, 'After Change Pass#1')).toEqual(invalid);
     expect(await passwordWorks('careful', 'Changed In Settings#1')).toBe(true);
   });
@@ -272,7 +283,8 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
     await browser.submit('/reset-password', { password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { from: '/reset-password' });
     const logs = logger.text();
     expect(logs).toContain('"path":"/reset-password/[redacted]"');
-    for (const secret of [token, createHash('sha256').update(token).digest('hex'), NEW_PASSWORD, STRONG_PASSWORD]) expect(logs).not.toContain(secret);
+    for (const secret of [token, createHash('sha256').update(token).digest('hex'), NEW_PASSWORD, STRONG_PASSWORD])
+      expect(logs).not.toContain(secret);
   });
 
   describe('throttling', () => {
@@ -293,7 +305,9 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
     it('allows 20 requests per hour from one address, then 429 with Retry-After, then recovers', async () => {
       const browser = new Browser(t.app);
       for (let i = 0; i < 20; i++) {
-        expect((await browser.submit('/forgot-password', { email: `someone${i}@example.com` }, { from: '/forgot-password' })).status).toBe(200);
+        expect((await browser.submit('/forgot-password', { email: `someone${i}@example.com` }, { from: '/forgot-password' })).status).toBe(
+          200,
+        );
       }
       const blocked = await browser.submit('/forgot-password', { email: 'one-more@example.com' }, { from: '/forgot-password' });
       expect(blocked.status).toBe(429);
@@ -316,7 +330,8 @@ describe.each(backends())('forgot / reset password [%s]', (backend) => {
 
     it('allows 10 registrations per hour from one address', async () => {
       const browser = new Browser(t.app);
-      for (let i = 0; i < 10; i++) expect((await register(browser, { username: `bulk${i}`, email: `bulk${i}@example.com` })).status).toBe(303);
+      for (let i = 0; i < 10; i++)
+        expect((await register(browser, { username: `bulk${i}`, email: `bulk${i}@example.com` })).status).toBe(303);
       expect((await register(browser, { username: 'bulk10', email: 'bulk10@example.com' })).status).toBe(429);
       t.clock.advance(61 * MINUTE);
       expect((await register(browser, { username: 'bulk10', email: 'bulk10@example.com' })).status).toBe(303);
@@ -358,7 +373,11 @@ describe('rate limits without a trusted proxy', () => {
     const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const res = await agent.post('/login').set('X-Forwarded-For', `203.0.113.${i}`).type('form').send({ _csrf: token, identifier: 'x', password: 'Wrong Pass#1' });
+      const res = await agent
+        .post('/login')
+        .set('X-Forwarded-For', `203.0.113.${i}`)
+        .type('form')
+        .send({ _csrf: token, identifier: 'x', password: 'Wrong Pass#1' });
       statuses.push(res.status);
     }
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
@@ -394,7 +413,11 @@ describe('forgot password without SMTP', () => {
 
     const entries = logger.lines.map((line) => JSON.parse(line)[0]);
     const [file] = await readdir(t.config.mail.outboxDir);
-    expect(entries).toContainEqual({ msg: 'Mail written to the outbox', subject: 'Reset your Photosphere password', file: join(t.config.mail.outboxDir, file) });
+    expect(entries).toContainEqual({
+      msg: 'Mail written to the outbox',
+      subject: 'Reset your Photosphere password',
+      file: join(t.config.mail.outboxDir, file),
+    });
     expect(entries).toContainEqual(expect.objectContaining({ msg: 'request', path: '/invite/[redacted]', status: 302 }));
     expect(entries).toContainEqual(expect.objectContaining({ msg: 'request', path: '/reset-password/[redacted]', status: 302 }));
     const logs = logger.text();

@@ -9,7 +9,6 @@ import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { asBuffer, decodeEntities, flashAfter, photoIds, sha256, upload } from '../support/uploads';
 
-
 /** For tests that store dozens of real photos (every rendition and blob), which take long on a busy machine. */
 const SLOW_UPLOADS_MS = 120_000;
 describe.each(backends())('photos [%s]', (backend) => {
@@ -52,11 +51,20 @@ describe.each(backends())('photos [%s]', (backend) => {
       expect(photoIds(gallery.text)).toHaveLength(4);
       for (const name of ['beach.jpg', 'chart.png', 'sticker.webp', 'wave.gif']) expect(gallery.text).toContain(`title="${name}"`);
       const stored = await rows({ displayName: 'beach.jpg' });
-      expect(stored[0]).toMatchObject({ contentType: 'image/jpeg', width: 640, height: 480, status: 'ready', sha256: sha256(files[0].data), sizeBytes: files[0].data.length });
+      expect(stored[0]).toMatchObject({
+        contentType: 'image/jpeg',
+        width: 640,
+        height: 480,
+        status: 'ready',
+        sha256: sha256(files[0].data),
+        sizeBytes: files[0].data.length,
+      });
       const owner = stored[0].ownerId;
-      expect(await blobKeys(`${owner}/${stored[0].id}/`)).toEqual(
-        [`${owner}/${stored[0].id}/original.jpg`, `${owner}/${stored[0].id}/preview.webp`, `${owner}/${stored[0].id}/thumb.webp`],
-      );
+      expect(await blobKeys(`${owner}/${stored[0].id}/`)).toEqual([
+        `${owner}/${stored[0].id}/original.jpg`,
+        `${owner}/${stored[0].id}/preview.webp`,
+        `${owner}/${stored[0].id}/thumb.webp`,
+      ]);
     });
 
     it('rejects each bad file with its reason while the good ones go in', async () => {
@@ -93,24 +101,38 @@ describe.each(backends())('photos [%s]', (backend) => {
         const image = await jpeg(300, 200, next());
         return Buffer.concat([image, Buffer.alloc(size - image.length)]); // bytes after the JPEG's end are ignored
       };
-      await upload(browser, [{ name: 'at-limit.jpg', data: await padded(limit) }, { name: 'over.jpg', data: await padded(limit + 1) }]);
+      await upload(browser, [
+        { name: 'at-limit.jpg', data: await padded(limit) },
+        { name: 'over.jpg', data: await padded(limit + 1) },
+      ]);
       expect(await flashAfter(browser)).toBe('1 photo uploaded. 1 skipped: over.jpg is larger than 1 MB.');
-      expect((await rows({ displayName: 'over.jpg' }))).toHaveLength(0);
+      expect(await rows({ displayName: 'over.jpg' })).toHaveLength(0);
     });
 
-    it('takes at most 100 files in one request and says so', async () => {
-      const browser = await loggedInBrowser(t.app, 'manyfiles');
-      const files = await Promise.all(Array.from({ length: 101 }, async (_, i) => ({ name: `tiny-${i}.png`, data: await png(8, 8, 1000 + i) })));
-      await upload(browser, files);
-      expect(await flashAfter(browser)).toBe('100 photos uploaded. 1 skipped: Only 100 files can be uploaded at once; the rest were not uploaded.');
-    }, SLOW_UPLOADS_MS); // 100 real uploads: 12–19 s on MariaDB + Azurite, over 30 s on a busy machine
+    it(
+      'takes at most 100 files in one request and says so',
+      async () => {
+        const browser = await loggedInBrowser(t.app, 'manyfiles');
+        const files = await Promise.all(
+          Array.from({ length: 101 }, async (_, i) => ({ name: `tiny-${i}.png`, data: await png(8, 8, 1000 + i) })),
+        );
+        await upload(browser, files);
+        expect(await flashAfter(browser)).toBe(
+          '100 photos uploaded. 1 skipped: Only 100 files can be uploaded at once; the rest were not uploaded.',
+        );
+      },
+      SLOW_UPLOADS_MS,
+    ); // 100 real uploads: 12–19 s on MariaDB + Azurite, over 30 s on a busy machine
 
     it('refuses more than 20 other form fields as what they are, not as too many files', async () => {
       const browser = await loggedInBrowser(t.app, 'manyfields');
       let req = browser.agent.post('/upload-photos').redirects(0).field('_csrf', browser.csrfToken!);
       for (let i = 0; i < 130; i++) req = req.field(`extra${i}`, 'x');
       const res = await req.attach('photos', await jpeg(200, 150, next()), { filename: 'one.jpg', contentType: 'image/jpeg' });
-      expect({ status: res.status, message: decodeEntities(res.text).includes('The upload has more than 20 form fields besides the photos.') }).toEqual({
+      expect({
+        status: res.status,
+        message: decodeEntities(res.text).includes('The upload has more than 20 form fields besides the photos.'),
+      }).toEqual({
         status: 400,
         message: true,
       });
@@ -123,7 +145,10 @@ describe.each(backends())('photos [%s]', (backend) => {
       const photo = await jpeg(500, 400, next());
       await upload(browser, [{ name: 'IMG_0001.jpg', data: photo }]);
       await flashAfter(browser);
-      await upload(browser, [{ name: 'copy.jpg', data: photo }, { name: 'IMG_0001.jpg', data: await jpeg(500, 400, next()) }]);
+      await upload(browser, [
+        { name: 'copy.jpg', data: photo },
+        { name: 'IMG_0001.jpg', data: await jpeg(500, 400, next()) },
+      ]);
       expect(await flashAfter(browser)).toBe('1 photo uploaded. 1 skipped: copy.jpg is already in your library.');
       const owner = (await rows({ sha256: sha256(photo) }))[0].ownerId;
       expect((await rows({ ownerId: owner })).map((p) => p.displayName).sort()).toEqual(['IMG_0001.jpg', 'IMG_0001.jpg']);
@@ -152,7 +177,14 @@ describe.each(backends())('photos [%s]', (backend) => {
 
     it('answers htmx with the new cards and a toast, and 422 with only a toast when nothing was stored', async () => {
       const browser = await loggedInBrowser(t.app, 'htmxer');
-      const ok = await upload(browser, [{ name: 'new.jpg', data: await jpeg(300, 200, next()) }, { name: 'notes.txt', data: Buffer.from('hi') }], { htmx: true });
+      const ok = await upload(
+        browser,
+        [
+          { name: 'new.jpg', data: await jpeg(300, 200, next()) },
+          { name: 'notes.txt', data: Buffer.from('hi') },
+        ],
+        { htmx: true },
+      );
       expect(ok.status).toBe(200);
       expect(photoIds(ok.text)).toHaveLength(1);
       expect(ok.text).toContain('<div id="toasts" hx-swap-oob="beforeend">');
@@ -176,9 +208,16 @@ describe.each(backends())('photos [%s]', (backend) => {
     it('refuses a multipart upload without a CSRF token before storing anything', async () => {
       const browser = await loggedInBrowser(t.app, 'forged');
       const before = await blobKeys();
-      const res = await browser.agent.post('/upload-photos').attach('photos', await jpeg(200, 100, next()), 'forged-1.jpg').redirects(0);
+      const res = await browser.agent
+        .post('/upload-photos')
+        .attach('photos', await jpeg(200, 100, next()), 'forged-1.jpg')
+        .redirects(0);
       expect(res.status).toBe(403);
-      const wrong = await browser.agent.post('/upload-photos').field('_csrf', 'not-the-token').attach('photos', await jpeg(200, 100, next()), 'forged-2.jpg').redirects(0);
+      const wrong = await browser.agent
+        .post('/upload-photos')
+        .field('_csrf', 'not-the-token')
+        .attach('photos', await jpeg(200, 100, next()), 'forged-2.jpg')
+        .redirects(0);
       expect(wrong.status).toBe(403);
       expect(await blobKeys()).toEqual(before);
       expect(await rows({ displayName: { $in: ['forged-1.jpg', 'forged-2.jpg'] } })).toHaveLength(0);
@@ -193,37 +232,43 @@ describe.each(backends())('photos [%s]', (backend) => {
       expect(page.text).not.toMatch(/<div id="empty-state"[^>]*hidden/);
     });
 
-    it('pages newest first by keyset, with infinite scroll for htmx and an "Older photos" link without it', async () => {
-      const browser = await loggedInBrowser(t.app, 'scroller');
-      const files = await Promise.all(Array.from({ length: 65 }, async (_, i) => ({ name: `p${String(i).padStart(2, '0')}.png`, data: await png(16, 16, 5000 + i) })));
-      for (let i = 0; i < files.length; i += 13) {
-        await upload(browser, files.slice(i, i + 13));
-        t.clock.advance(1000);
-      }
-      const first = await browser.get('/');
-      const firstIds = photoIds(first.text);
-      expect(firstIds).toHaveLength(30);
-      expect(first.text).toContain('title="p64.png"'); // newest batch first
-      const nextUrl = /hx-get="(\/\?before=[^"]+)"/.exec(first.text)![1];
-      expect(first.text).toContain(`href="${nextUrl}"`);
-      expect(first.text).toMatch(/hx-trigger="revealed"/);
+    it(
+      'pages newest first by keyset, with infinite scroll for htmx and an "Older photos" link without it',
+      async () => {
+        const browser = await loggedInBrowser(t.app, 'scroller');
+        const files = await Promise.all(
+          Array.from({ length: 65 }, async (_, i) => ({ name: `p${String(i).padStart(2, '0')}.png`, data: await png(16, 16, 5000 + i) })),
+        );
+        for (let i = 0; i < files.length; i += 13) {
+          await upload(browser, files.slice(i, i + 13));
+          t.clock.advance(1000);
+        }
+        const first = await browser.get('/');
+        const firstIds = photoIds(first.text);
+        expect(firstIds).toHaveLength(30);
+        expect(first.text).toContain('title="p64.png"'); // newest batch first
+        const nextUrl = /hx-get="(\/\?before=[^"]+)"/.exec(first.text)![1];
+        expect(first.text).toContain(`href="${nextUrl}"`);
+        expect(first.text).toMatch(/hx-trigger="revealed"/);
 
-      const second = await browser.get(nextUrl, { 'HX-Request': 'true' });
-      expect(second.text).not.toContain('<html');
-      const secondIds = photoIds(second.text);
-      expect(secondIds).toHaveLength(30);
-      const thirdUrl = /hx-get="(\/\?before=[^"]+)"/.exec(second.text)![1];
-      const third = await browser.get(thirdUrl);
-      expect(third.text).toContain('<html');
-      const thirdIds = photoIds(third.text);
-      expect(thirdIds).toHaveLength(5);
-      expect(third.text).not.toContain('hx-trigger="revealed"');
-      expect(new Set([...firstIds, ...secondIds, ...thirdIds]).size).toBe(65);
-      // The oldest page holds only photos of the first batch (p00–p12).
-      const titles = [...third.text.matchAll(/title="(p\d\d\.png)"/g)].map((m) => m[1]);
-      expect(titles).toHaveLength(5);
-      for (const title of titles) expect(title).toMatch(/^p(0\d|1[0-2])\.png$/);
-    }, SLOW_UPLOADS_MS);
+        const second = await browser.get(nextUrl, { 'HX-Request': 'true' });
+        expect(second.text).not.toContain('<html');
+        const secondIds = photoIds(second.text);
+        expect(secondIds).toHaveLength(30);
+        const thirdUrl = /hx-get="(\/\?before=[^"]+)"/.exec(second.text)![1];
+        const third = await browser.get(thirdUrl);
+        expect(third.text).toContain('<html');
+        const thirdIds = photoIds(third.text);
+        expect(thirdIds).toHaveLength(5);
+        expect(third.text).not.toContain('hx-trigger="revealed"');
+        expect(new Set([...firstIds, ...secondIds, ...thirdIds]).size).toBe(65);
+        // The oldest page holds only photos of the first batch (p00–p12).
+        const titles = [...third.text.matchAll(/title="(p\d\d\.png)"/g)].map((m) => m[1]);
+        expect(titles).toHaveLength(5);
+        for (const title of titles) expect(title).toMatch(/^p(0\d|1[0-2])\.png$/);
+      },
+      SLOW_UPLOADS_MS,
+    );
 
     it('opens a photo with its details and a download link', async () => {
       const browser = await loggedInBrowser(t.app, 'viewer');
@@ -251,11 +296,17 @@ describe.each(backends())('photos [%s]', (backend) => {
       const boundary = 'photosphere-test-boundary';
       const body = Buffer.concat([
         Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${browser.csrfToken}\r\n`),
-        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename*=UTF-8''a%22%0D%0AX-Injected%3A%201%20na%C3%AFve%20%E5%86%99%E7%9C%9F.jpg\r\nContent-Type: image/jpeg\r\n\r\n`),
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename*=UTF-8''a%22%0D%0AX-Injected%3A%201%20na%C3%AFve%20%E5%86%99%E7%9C%9F.jpg\r\nContent-Type: image/jpeg\r\n\r\n`,
+        ),
         original,
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
-      const res = await browser.agent.post('/upload-photos').set('Content-Type', `multipart/form-data; boundary=${boundary}`).send(body).redirects(0);
+      const res = await browser.agent
+        .post('/upload-photos')
+        .set('Content-Type', `multipart/form-data; boundary=${boundary}`)
+        .send(body)
+        .redirects(0);
       expect(res.status).toBe(303);
       [id] = photoIds((await browser.get('/')).text);
     });
@@ -360,7 +411,9 @@ describe.each(backends())('photos [%s]', (backend) => {
       const res = await browser.agent.post(`/delete-photo/${id}`).set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
       expect(res.status).toBe(200);
       // Nothing but out-of-band swaps: the storage meter and the toast.
-      expect(res.text.trim()).toMatch(/^<div id="storage-usage"[^>]*hx-swap-oob="true">[\s\S]*?<\/div>\s*<div id="toasts" hx-swap-oob="beforeend">[\s\S]*Deleted fade\.jpg\.[\s\S]*<\/div>$/);
+      expect(res.text.trim()).toMatch(
+        /^<div id="storage-usage"[^>]*hx-swap-oob="true">[\s\S]*?<\/div>\s*<div id="toasts" hx-swap-oob="beforeend">[\s\S]*Deleted fade\.jpg\.[\s\S]*<\/div>$/,
+      );
     });
 
     it('asks first when JavaScript is off', async () => {

@@ -25,7 +25,9 @@ describe.each(backends())('storage quotas [%s]', (backend) => {
   beforeAll(async () => {
     // Ten uploads race for the last slot: the upload concurrency limits (4, and 2 per account, by default) must not turn
     // some away first.
-    t = await createTestApp(backend, { env: { DEFAULT_QUOTA_MB: '3', MAX_CONCURRENT_UPLOADS: '16', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '16' } });
+    t = await createTestApp(backend, {
+      env: { DEFAULT_QUOTA_MB: '3', MAX_CONCURRENT_UPLOADS: '16', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '16' },
+    });
     await loggedInBrowser(t.app, 'theadmin');
   });
 
@@ -60,8 +62,13 @@ describe.each(backends())('storage quotas [%s]', (backend) => {
     const free = Math.max(...sizes) - sizes[winner];
     responses.forEach((res, i) => {
       if (i === winner) return;
-      const reason = free === 0 ? `Your storage is full (${quota} of ${quota} used).` : `it is ${humanSize(sizes[i])} and only ${humanSize(free)} of your ${quota} is free.`;
-      expect(decodeEntities(res.text)).toContain(`No photos uploaded. 1 skipped: race-${i}.jpg was not stored${free === 0 ? '. ' : ': '}${reason}`);
+      const reason =
+        free === 0
+          ? `Your storage is full (${quota} of ${quota} used).`
+          : `it is ${humanSize(sizes[i])} and only ${humanSize(free)} of your ${quota} is free.`;
+      expect(decodeEntities(res.text)).toContain(
+        `No photos uploaded. 1 skipped: race-${i}.jpg was not stored${free === 0 ? '. ' : ': '}${reason}`,
+      );
     });
 
     const user = await account('racer');
@@ -82,12 +89,16 @@ describe.each(backends())('storage quotas [%s]', (backend) => {
     expect(await flashAfter(browser)).toBe('1 photo uploaded.');
     await upload(browser, [{ name: 'toomuch.jpg', data: other }]);
     const quota = humanSize(photo.length + 1000);
-    expect(await flashAfter(browser)).toBe(`No photos uploaded. 1 skipped: toomuch.jpg was not stored: it is ${humanSize(other.length)} and only 1000 B of your ${quota} is free.`);
+    expect(await flashAfter(browser)).toBe(
+      `No photos uploaded. 1 skipped: toomuch.jpg was not stored: it is ${humanSize(other.length)} and only 1000 B of your ${quota} is free.`,
+    );
 
     await setQuota('filler', photo.length);
     await upload(browser, [{ name: 'toomuch.jpg', data: other }]);
     const kb = humanSize(photo.length);
-    expect(await flashAfter(browser)).toBe(`No photos uploaded. 1 skipped: toomuch.jpg was not stored. Your storage is full (${kb} of ${kb} used).`);
+    expect(await flashAfter(browser)).toBe(
+      `No photos uploaded. 1 skipped: toomuch.jpg was not stored. Your storage is full (${kb} of ${kb} used).`,
+    );
 
     const [id] = photoIds((await browser.get('/')).text);
     const deleted = await browser.agent.post(`/delete-photo/${id}`).set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
@@ -102,7 +113,11 @@ describe.each(backends())('storage quotas [%s]', (backend) => {
     const browser: Browser = await loggedInBrowser(t.app, 'roomy');
     await setQuota('roomy', null);
     const photo = await jpeg(320, 240, 300);
-    await upload(browser, [{ name: 'a.jpg', data: photo }, { name: 'again.jpg', data: photo }, { name: 'notes.png', data: Buffer.from('just text') }]);
+    await upload(browser, [
+      { name: 'a.jpg', data: photo },
+      { name: 'again.jpg', data: photo },
+      { name: 'notes.png', data: Buffer.from('just text') },
+    ]);
     expect((await account('roomy')).usedBytes).toBe(photo.length);
     expect(decodeEntities((await browser.get('/')).text)).toMatch(/Storage: [\d.]+ KB used \(no limit\)/);
   });

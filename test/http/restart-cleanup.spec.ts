@@ -24,13 +24,27 @@ describe.each(backends())('start-up clean-up of interrupted uploads [%s]', (back
   const pending = async (uploader: string, minutesAgo: number) => {
     const em = t.app.get(MikroORM).em.fork();
     const photo = em.create(Photo, {
-      ownerId: 'owner', displayName: `${uploader}.jpg`, contentType: 'image/jpeg', sizeBytes: 1, width: 1, height: 1,
-      sha256: randomBytes(32).toString('hex'), uploadedAt: new Date(t.clock.now().getTime() - minutesAgo * MINUTE), status: 'pending', uploader,
+      ownerId: 'owner',
+      displayName: `${uploader}.jpg`,
+      contentType: 'image/jpeg',
+      sizeBytes: 1,
+      width: 1,
+      height: 1,
+      sha256: randomBytes(32).toString('hex'),
+      uploadedAt: new Date(t.clock.now().getTime() - minutesAgo * MINUTE),
+      status: 'pending',
+      uploader,
     });
     await em.persist(photo).flush();
     return photo.id;
   };
-  const remaining = async () => (await t.app.get(MikroORM).em.fork().find(Photo, {}, { orderBy: { displayName: 'asc' } })).map((p) => p.displayName);
+  const remaining = async () =>
+    (
+      await t.app
+        .get(MikroORM)
+        .em.fork()
+        .find(Photo, {}, { orderBy: { displayName: 'asc' } })
+    ).map((p) => p.displayName);
 
   it("removes this instance's uploads from before its restart at once, and leaves other instances' (maybe live) ones for 15 minutes", async () => {
     await pending('web-1', 1); // this instance, before it was restarted: dead
@@ -51,7 +65,7 @@ describe.each(backends())('start-up clean-up of interrupted uploads [%s]', (back
     expect((await t.app.get(StorageCheckService).run()).stalePending).toBe(2);
   });
 
-  it('empties the spool folder (and local storage\'s unfinished writes) at start-up even when STORAGE_CHECK_ON_START is off', async () => {
+  it("empties the spool folder (and local storage's unfinished writes) at start-up even when STORAGE_CHECK_ON_START is off", async () => {
     expect(t.config.storageCheckOnStart).toBe(false);
     const spool = spoolDirOf(t.config);
     await mkdir(spool, { recursive: true });

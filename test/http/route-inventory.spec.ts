@@ -9,9 +9,19 @@ import { photoIds, upload } from '../support/uploads';
 
 /** Routes anyone may call. Every other route must send a visitor without a session to the login page. */
 const PUBLIC_ROUTES = [
-  'GET /login', 'POST /login', 'GET /register', 'POST /register',
-  'GET /forgot-password', 'POST /forgot-password', 'GET /reset-password/:token', 'GET /reset-password', 'POST /reset-password',
-  'GET /healthz', 'GET /healthz/live', 'GET /healthz/ready', 'GET /invite/:token',
+  'GET /login',
+  'POST /login',
+  'GET /register',
+  'POST /register',
+  'GET /forgot-password',
+  'POST /forgot-password',
+  'GET /reset-password/:token',
+  'GET /reset-password',
+  'POST /reset-password',
+  'GET /healthz',
+  'GET /healthz/live',
+  'GET /healthz/ready',
+  'GET /invite/:token',
 ];
 
 /** Parameterised routes that are not photo routes, and why they need no owner / other-user check. */
@@ -24,7 +34,8 @@ const OTHER_PARAMETERISED_ROUTES: Record<string, string> = {
 const isAdminRoute = (path: string) => /^\/admin(\/|$)/.test(path);
 
 /** Where a visitor without a session is sent: the login page, and back to the page afterwards (GET only). */
-const loginFor = (method: string, path: string) => (method === 'GET' && path !== '/' ? `/login?next=${encodeURIComponent(path)}` : '/login');
+const loginFor = (method: string, path: string) =>
+  method === 'GET' && path !== '/' ? `/login?next=${encodeURIComponent(path)}` : '/login';
 
 const isPhotoRoute = (path: string) => /^\/(photos|delete-photo)\/:id(\/|$)/.test(path);
 const IMAGE_ROUTE = /\/(original|thumbnail|preview)$/;
@@ -74,11 +85,15 @@ describe.each(backends())('route inventory [%s]', (backend) => {
     expect(adminRoutes.length).toBeGreaterThanOrEqual(10);
     for (const route of adminRoutes) {
       const path = route.path.replace(':id', photoId);
-      for (const [who, browser] of [['visitor', new Browser(t.app)], ['user', stranger]] as const) {
+      for (const [who, browser] of [
+        ['visitor', new Browser(t.app)],
+        ['user', stranger],
+      ] as const) {
         if (route.method !== 'GET') await browser.get('/login');
-        const res = route.method === 'GET'
-          ? await browser.agent.get(path).redirects(0)
-          : await browser.agent.post(path).type('form').send({ _csrf: browser.csrfToken }).redirects(0);
+        const res =
+          route.method === 'GET'
+            ? await browser.agent.get(path).redirects(0)
+            : await browser.agent.post(path).type('form').send({ _csrf: browser.csrfToken }).redirects(0);
         expect({ route: route.name, who, status: res.status }).toEqual({ route: route.name, who, status: 404 });
       }
     }
@@ -90,7 +105,11 @@ describe.each(backends())('route inventory [%s]', (backend) => {
       for (const route of photoRoutes().filter((r) => r.method === 'GET')) {
         const res = await owner.agent.get(route.path.replace(':id', photoId)).redirects(0);
         const type = IMAGE_ROUTE.test(route.path) ? /^image\/(jpeg|webp)$/ : /^text\/html/;
-        expect({ route: route.name, status: res.status, type: type.test(res.headers['content-type']) }).toEqual({ route: route.name, status: 200, type: true });
+        expect({ route: route.name, status: res.status, type: type.test(res.headers['content-type']) }).toEqual({
+          route: route.name,
+          status: 200,
+          type: true,
+        });
       }
       const doomed = (await t.app.get(MikroORM).em.fork().count(Photo)) + 1;
       await upload(owner, [{ name: 'doomed.jpg', data: await jpeg(320, 240, 4343) }]);
@@ -104,15 +123,16 @@ describe.each(backends())('route inventory [%s]', (backend) => {
       expect(await t.app.get(MikroORM).em.fork().count(Photo, { id: doomedId })).toBe(0);
     });
 
-    it("another user gets the same 404 as for a photo that does not exist, and changes nothing", async () => {
+    it('another user gets the same 404 as for a photo that does not exist, and changes nothing', async () => {
       const missing = '00000000-0000-4000-8000-000000000000';
       for (const route of photoRoutes()) {
         for (const id of [photoId, missing]) {
           await stranger.get('/');
           const path = route.path.replace(':id', id);
-          const res = route.method === 'GET'
-            ? await stranger.agent.get(path).redirects(0)
-            : await stranger.agent.post(path).type('form').send({ _csrf: stranger.csrfToken }).redirects(0);
+          const res =
+            route.method === 'GET'
+              ? await stranger.agent.get(path).redirects(0)
+              : await stranger.agent.post(path).type('form').send({ _csrf: stranger.csrfToken }).redirects(0);
           expect({ route: route.name, id, status: res.status }).toEqual({ route: route.name, id, status: 404 });
           expect(res.text).toContain('We could not find that photo. It may have been deleted.');
         }
@@ -123,14 +143,22 @@ describe.each(backends())('route inventory [%s]', (backend) => {
     it('anonymous: pages go to /login (and back), images and htmx requests get 401', async () => {
       for (const route of photoRoutes()) {
         const path = route.path.replace(':id', photoId);
-        const call = (headers: Record<string, string>) => new Browser(t.app).agent[route.method.toLowerCase() as 'get' | 'post'](path).set(headers).redirects(0);
+        const call = (headers: Record<string, string>) =>
+          new Browser(t.app).agent[route.method.toLowerCase() as 'get' | 'post'](path).set(headers).redirects(0);
         const page = await call({ 'Sec-Fetch-Dest': 'document' });
-        expect({ route: route.name, status: page.status, location: page.headers.location })
-          .toEqual({ route: route.name, status: 302, location: loginFor(route.method, path) });
+        expect({ route: route.name, status: page.status, location: page.headers.location }).toEqual({
+          route: route.name,
+          status: 302,
+          location: loginFor(route.method, path),
+        });
         const image = await call({ 'Sec-Fetch-Dest': 'image' });
         expect({ route: route.name, status: image.status, body: image.text }).toEqual({ route: route.name, status: 401, body: '' });
         const htmx = await call({ 'HX-Request': 'true' });
-        expect({ route: route.name, status: htmx.status, redirect: htmx.headers['hx-redirect']?.startsWith('/login') }).toEqual({ route: route.name, status: 401, redirect: true });
+        expect({ route: route.name, status: htmx.status, redirect: htmx.headers['hx-redirect']?.startsWith('/login') }).toEqual({
+          route: route.name,
+          status: 401,
+          redirect: true,
+        });
       }
       expect(await t.app.get(MikroORM).em.fork().count(Photo, { id: photoId })).toBe(1);
     });
@@ -140,13 +168,19 @@ describe.each(backends())('route inventory [%s]', (backend) => {
     /** Every table's rows, in a stable order; the requesting browser's own session row aside (see below). */
     async function snapshot(ownSid?: string): Promise<Record<string, string[]>> {
       const connection = t.app.get(MikroORM).em.getConnection();
-      const tables = backend === 'sqlite'
-        ? await connection.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")
-        : await connection.execute<{ name: string }[]>('select table_name as name from information_schema.tables where table_schema = database()');
+      const tables =
+        backend === 'sqlite'
+          ? await connection.execute<{ name: string }[]>("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")
+          : await connection.execute<{ name: string }[]>(
+              'select table_name as name from information_schema.tables where table_schema = database()',
+            );
       const result: Record<string, string[]> = {};
       for (const { name } of tables) {
         const rows: Record<string, unknown>[] = await connection.execute(`select * from \`${name}\``);
-        result[name] = rows.filter((row) => !(name === 'sessions' && row.sid === ownSid)).map((row) => JSON.stringify(row)).sort();
+        result[name] = rows
+          .filter((row) => !(name === 'sessions' && row.sid === ownSid))
+          .map((row) => JSON.stringify(row))
+          .sort();
       }
       return result;
     }

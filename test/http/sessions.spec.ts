@@ -40,7 +40,10 @@ describe.each(backends())('sessions [%s]', (backend) => {
   it('keeps sessions in the database, with the user id and never a password', async () => {
     const browser = await loggedInBrowser(t.app, 'stored');
     await browser.get('/');
-    const rows = await t.app.get(MikroORM).em.fork().find(Session, { userId: { $ne: null } });
+    const rows = await t.app
+      .get(MikroORM)
+      .em.fork()
+      .find(Session, { userId: { $ne: null } });
     const row = rows.find((r) => JSON.parse(r.data).passport?.user === r.userId);
     expect(row).toBeDefined();
     expect(row!.data).not.toMatch(/argon2|Sunny/);
@@ -135,7 +138,12 @@ describe.each(backends())('a session ended on the server stays ended [%s]', (bac
     await upload.finish();
     expect((await upload.response).status).toBe(303);
 
-    expect(await t.app.get(MikroORM).em.fork().count(Session, { sid: sidOf(uploaderCookie) })).toBe(0);
+    expect(
+      await t.app
+        .get(MikroORM)
+        .em.fork()
+        .count(Session, { sid: sidOf(uploaderCookie) }),
+    ).toBe(0);
     const replay = await request(url).get('/').set('Cookie', uploaderCookie).redirects(0);
     expect(replay.status).toBe(302);
     expect(replay.headers.location).toBe('/login');
@@ -176,7 +184,11 @@ async function siteCookies(app: TestApp['app'], headers: Record<string, string>)
   const form = await server.get('/register').set(headers);
   const csrfCookie = setCookies(form)[0].split(';')[0];
   const token = /<meta name="csrf-token" content="([^"]+)">/.exec(form.text)![1];
-  const registered = await server.post('/register').set(headers).set('Cookie', csrfCookie).type('form')
+  const registered = await server
+    .post('/register')
+    .set(headers)
+    .set('Cookie', csrfCookie)
+    .type('form')
     .send({ _csrf: token, username: `c${Date.now()}`, email: `c${Date.now()}@example.com`, password: STRONG_PASSWORD });
   expect(registered.status).toBe(303);
   const resetLink = await server.get(`/reset-password/${'x'.repeat(43)}`).set(headers);

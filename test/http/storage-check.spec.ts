@@ -34,18 +34,34 @@ describe.each(backends())('storage check [%s]', (backend) => {
 
   it('removes orphan blobs, photos with missing blobs and interrupted uploads, and leaves healthy photos alone', async () => {
     const browser = await loggedInBrowser(t.app, 'checked');
-    await upload(browser, [{ name: 'healthy.jpg', data: await jpeg(300, 200, 1) }, { name: 'broken.jpg', data: await jpeg(300, 200, 2) }]);
-    const [healthy, broken] = await Promise.all(['healthy.jpg', 'broken.jpg'].map((displayName) => em().findOneOrFail(Photo, { displayName })));
+    await upload(browser, [
+      { name: 'healthy.jpg', data: await jpeg(300, 200, 1) },
+      { name: 'broken.jpg', data: await jpeg(300, 200, 2) },
+    ]);
+    const [healthy, broken] = await Promise.all(
+      ['healthy.jpg', 'broken.jpg'].map((displayName) => em().findOneOrFail(Photo, { displayName })),
+    );
     const ownerId = healthy.ownerId;
 
     // A blob with no row (planted), a photo that lost its thumbnail, and an upload that was killed mid-way.
     const orphanKey = `${ownerId}/${randomUUID()}/original.jpg`;
     await storage.put(orphanKey, Readable.from(await jpeg(50, 50, 3)), { contentType: 'image/jpeg' });
     await storage.delete(photoKeys(broken).thumbnail);
-    const interrupted = em().create(Photo, {
-      ownerId, displayName: 'killed.jpg', contentType: 'image/jpeg', sizeBytes: 10, width: 1, height: 1,
-      sha256: 'f'.repeat(64), uploadedAt: t.clock.now(), status: 'pending',
-    }, { persist: false });
+    const interrupted = em().create(
+      Photo,
+      {
+        ownerId,
+        displayName: 'killed.jpg',
+        contentType: 'image/jpeg',
+        sizeBytes: 10,
+        width: 1,
+        height: 1,
+        sha256: 'f'.repeat(64),
+        uploadedAt: t.clock.now(),
+        status: 'pending',
+      },
+      { persist: false },
+    );
     expect(await t.app.get(PhotoRows).add(interrupted)).toBe(true); // as the upload did: its row, its bytes counted
     await storage.put(photoKeys(interrupted).original, Readable.from(Buffer.from('partial')), { contentType: 'image/jpeg' });
 
@@ -71,7 +87,8 @@ describe.each(backends())('storage check [%s]', (backend) => {
     await upload(lost, [{ name: 'one.jpg', data: await jpeg(300, 200, 11) }]);
     await upload(right, [{ name: 'two.jpg', data: await jpeg(300, 200, 12) }]);
     const user = (username: string) => em().findOneOrFail(User, { usernameKey: username });
-    const sizeOf = async (username: string) => (await em().find(Photo, { ownerId: (await user(username)).id })).reduce((sum, p) => sum + p.sizeBytes, 0);
+    const sizeOf = async (username: string) =>
+      (await em().find(Photo, { ownerId: (await user(username)).id })).reduce((sum, p) => sum + p.sizeBytes, 0);
     const lostSize = await sizeOf('lostbytes');
     // 170 KB reserved by an upload killed before its row was written; and a count that went below zero.
     await em().nativeUpdate(User, { usernameKey: 'lostbytes' }, { usedBytes: lostSize + 170 * 1024 });
@@ -98,7 +115,9 @@ describe.each(backends())('storage check [%s]', (backend) => {
     const browser = await loggedInBrowser(t.app, 'busybee');
     await upload(browser, [{ name: 'old.jpg', data: await jpeg(300, 200, 20) }]);
     const [oldId] = photoIds((await browser.get('/')).text);
-    const uploads = Promise.all([21, 22].map(async (seed) => upload(browser, [{ name: `new-${seed}.jpg`, data: await jpeg(600, 400, seed) }])));
+    const uploads = Promise.all(
+      [21, 22].map(async (seed) => upload(browser, [{ name: `new-${seed}.jpg`, data: await jpeg(600, 400, seed) }])),
+    );
     const deleted = browser.agent.post(`/delete-photo/${oldId}`).set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
     let done = false;
     const finished = Promise.all([uploads, deleted]).finally(() => (done = true));
@@ -131,7 +150,10 @@ describe('storage outage during an upload', () => {
     const storage = t.app.get<BlobStorage>(BLOB_STORAGE);
     await t.azurite!.pause();
     const started = Date.now();
-    const res = await upload(browser, [{ name: 'during.jpg', data: await jpeg(400, 300, 7) }, { name: 'also.jpg', data: await jpeg(400, 300, 8) }]);
+    const res = await upload(browser, [
+      { name: 'during.jpg', data: await jpeg(400, 300, 7) },
+      { name: 'also.jpg', data: await jpeg(400, 300, 8) },
+    ]);
     expect(Date.now() - started).toBeLessThan(35_000);
     expect(res.status).toBe(303);
     const page = await browser.get('/');

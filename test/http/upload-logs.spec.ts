@@ -77,7 +77,10 @@ describe.each(backends())('what refused and abandoned uploads write to the log [
     // What the app writes once the connection is gone: the abort, or whatever it took it for.
     const abandoned = await logger.next((entry) => entry.message.msg === 'request aborted by the client' || entry.level === 'error');
 
-    expect(abandoned).toMatchObject({ level: 'warn', message: { msg: 'request aborted by the client', method: 'POST', path: '/upload-photos' } });
+    expect(abandoned).toMatchObject({
+      level: 'warn',
+      message: { msg: 'request aborted by the client', method: 'POST', path: '/upload-photos' },
+    });
     expect(abandoned.message.status).toBeUndefined();
     expect(logger.entries.filter((entry) => entry.message.msg === 'Request refused')).toEqual([
       { level: 'warn', message: { msg: 'Request refused', reqId: expect.any(String), status: 503, reason: UPLOADS_BUSY } },

@@ -28,7 +28,15 @@ async function photoFiles(): Promise<string[]> {
     const file = join(dir, `noise-${i}.jpg`);
     if (!existsSync(file)) {
       const scratch = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-      await sharp({ create: { width: 3100, height: 2325, channels: 3, background: { r: 90 + i * 20, g: 120, b: 160 }, noise: { type: 'gaussian', mean: 110 + i * 5, sigma: 60 } } })
+      await sharp({
+        create: {
+          width: 3100,
+          height: 2325,
+          channels: 3,
+          background: { r: 90 + i * 20, g: 120, b: 160 },
+          noise: { type: 'gaussian', mean: 110 + i * 5, sigma: 60 },
+        },
+      })
         .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
         .toFile(scratch);
       renameSync(scratch, file);

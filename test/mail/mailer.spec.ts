@@ -14,7 +14,9 @@ const TRICKY = `Tom & Jerry's <script>alert("x")</script> album`;
 const SECRET = 'reset-token-0f1e2d3c4b5a';
 
 function config(mail: { smtpUrl?: string; outboxDir?: string }): AppConfig {
-  return { mail: { from: FROM, outboxDir: mail.outboxDir ?? join(tmpdir(), 'photosphere-unused-outbox'), smtpUrl: mail.smtpUrl } } as AppConfig;
+  return {
+    mail: { from: FROM, outboxDir: mail.outboxDir ?? join(tmpdir(), 'photosphere-unused-outbox'), smtpUrl: mail.smtpUrl },
+  } as AppConfig;
 }
 
 function message(to = 'alice@example.net'): MailMessage {
@@ -182,7 +184,9 @@ describe(Mailer.name, () => {
       await sut.send(message());
 
       const [file] = await readdir(outboxDir);
-      expect(logged.mock.calls).toEqual([[{ msg: 'Mail written to the outbox', subject: 'Reset your password', file: join(outboxDir, file) }]]);
+      expect(logged.mock.calls).toEqual([
+        [{ msg: 'Mail written to the outbox', subject: 'Reset your password', file: join(outboxDir, file) }],
+      ]);
       expect(JSON.stringify(logged.mock.calls)).not.toContain(SECRET);
     });
   });

@@ -44,7 +44,11 @@ describe.each(backends())('npm run cli -- reset-password [%s]', (backend) => {
     expect((await helped.get('/reset-password')).text).not.toContain('name="confirmPassword"'); // replaced by the newer link
 
     expect((await helped.get(new URL(link!).pathname)).headers.location).toBe('/reset-password');
-    const done = await helped.submit('/reset-password', { password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD }, { from: '/reset-password' });
+    const done = await helped.submit(
+      '/reset-password',
+      { password: NEW_PASSWORD, confirmPassword: NEW_PASSWORD },
+      { from: '/reset-password' },
+    );
     expect(done.status).toBe(303);
     expect((await login(new Browser(app.url), 'forgetful', NEW_PASSWORD)).status).toBe(303);
     expect((await owner.get('/')).status).toBe(302); // every old session ended

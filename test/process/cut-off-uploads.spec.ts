@@ -50,7 +50,10 @@ function multipartBody(boundary: string, files: Array<{ field: string; name: str
   }
   for (const file of files) {
     const start = length;
-    headers.push([start, add(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.name}"\r\n\r\n`))]);
+    headers.push([
+      start,
+      add(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.name}"\r\n\r\n`)),
+    ]);
     const dataStart = length;
     const dataEnd = add(file.data);
     if (file.field === 'photos') stored.push({ name: file.name, start: dataStart, end: dataEnd });
@@ -133,62 +136,78 @@ describe.each(backends())('a cut-off multipart body, against the built app as a 
   it.each([
     ['the CSRF token in the X-CSRF-Token header', true],
     ['the CSRF token as a _csrf field first', false],
-  ])('answers every cut (%s) with 400 "cut off" or a correct accept, keeps only whole files, and stays up', async (_label, withHeaderToken) => {
-    const boundary = `cut${randomBytes(4).toString('hex')}`;
-    const files = [
-      { field: 'photos', name: 'a.jpg', data: await jpeg(24, 16, 1) },
-      { field: 'other', name: 'c.jpg', data: await jpeg(16, 16, 2) },
-      { field: 'photos', name: 'b.png', data: await png(16, 24, 3) },
-    ];
-    // Same layout for everyone (tokens are equally long), so the offsets of one body are those of all.
-    const bodyFor = (browser: Browser) => multipartBody(boundary, files, withHeaderToken ? undefined : browser.csrfToken);
-    const body = bodyFor(browsers[0]);
-    const cuts = cutOffsets(body);
-    expect(cuts.length).toBeGreaterThan(250);
+  ])(
+    'answers every cut (%s) with 400 "cut off" or a correct accept, keeps only whole files, and stays up',
+    async (_label, withHeaderToken) => {
+      const boundary = `cut${randomBytes(4).toString('hex')}`;
+      const files = [
+        { field: 'photos', name: 'a.jpg', data: await jpeg(24, 16, 1) },
+        { field: 'other', name: 'c.jpg', data: await jpeg(16, 16, 2) },
+        { field: 'photos', name: 'b.png', data: await png(16, 24, 3) },
+      ];
+      // Same layout for everyone (tokens are equally long), so the offsets of one body are those of all.
+      const bodyFor = (browser: Browser) => multipartBody(boundary, files, withHeaderToken ? undefined : browser.csrfToken);
+      const body = bodyFor(browsers[0]);
+      const cuts = cutOffsets(body);
+      expect(cuts.length).toBeGreaterThan(250);
 
-    const wrong: string[] = [];
-    // Three people cut their uploads side by side (each checks and empties only their own gallery), to finish sooner.
-    await Promise.all(browsers.map(async (browser, lane) => {
-      const { bytes } = bodyFor(browser);
-      for (const cut of cuts.filter((_, i) => i % browsers.length === lane)) {
-        try {
-          const answer = await postCut(app.url, browser, boundary, bytes.subarray(0, cut), withHeaderToken);
-          // A file is stored only when all of its bytes and the delimiter after them arrived; the request is accepted
-          // only when the closing delimiter did.
-          const whole = body.files.filter((file) => cut >= file.end + `\r\n--${boundary}`.length).map((file) => file.name);
-          const expected = { status: cut >= body.completeAt ? 303 : 400, message: cut >= body.completeAt ? '' : UPLOAD_CUT_OFF, stored: whole };
-          const gallery = (await browser.get('/')).text;
-          const stored = files.filter((file) => gallery.includes(`alt="${file.name}"`)).map((file) => file.name);
-          const got = { status: answer.status, message: answer.status === 400 ? messageOf(answer.body) : '', stored };
-          if (JSON.stringify(got) !== JSON.stringify(expected)) wrong.push(`cut at ${cut}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
-          for (const id of photoIds(gallery)) {
-            const deleted = await browser.agent.post(`/delete-photo/${id}`).set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
-            if (deleted.status !== 200) wrong.push(`cut at ${cut}: deleting the stored photo answered ${deleted.status}`);
+      const wrong: string[] = [];
+      // Three people cut their uploads side by side (each checks and empties only their own gallery), to finish sooner.
+      await Promise.all(
+        browsers.map(async (browser, lane) => {
+          const { bytes } = bodyFor(browser);
+          for (const cut of cuts.filter((_, i) => i % browsers.length === lane)) {
+            try {
+              const answer = await postCut(app.url, browser, boundary, bytes.subarray(0, cut), withHeaderToken);
+              // A file is stored only when all of its bytes and the delimiter after them arrived; the request is accepted
+              // only when the closing delimiter did.
+              const whole = body.files.filter((file) => cut >= file.end + `\r\n--${boundary}`.length).map((file) => file.name);
+              const expected = {
+                status: cut >= body.completeAt ? 303 : 400,
+                message: cut >= body.completeAt ? '' : UPLOAD_CUT_OFF,
+                stored: whole,
+              };
+              const gallery = (await browser.get('/')).text;
+              const stored = files.filter((file) => gallery.includes(`alt="${file.name}"`)).map((file) => file.name);
+              const got = { status: answer.status, message: answer.status === 400 ? messageOf(answer.body) : '', stored };
+              if (JSON.stringify(got) !== JSON.stringify(expected))
+                wrong.push(`cut at ${cut}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+              for (const id of photoIds(gallery)) {
+                const deleted = await browser.agent
+                  .post(`/delete-photo/${id}`)
+                  .set({ 'HX-Request': 'true', 'X-CSRF-Token': browser.csrfToken! });
+                if (deleted.status !== 200) wrong.push(`cut at ${cut}: deleting the stored photo answered ${deleted.status}`);
+              }
+            } catch (error) {
+              wrong.push(`cut at ${cut}: no answer (${(error as Error).message}); the app ${died ? 'died' : 'is still running'}`);
+              return;
+            }
           }
-        } catch (error) {
-          wrong.push(`cut at ${cut}: no answer (${(error as Error).message}); the app ${died ? 'died' : 'is still running'}`);
-          return;
-        }
-      }
-    }));
-    // The app's errors, if any, say why an answer was wrong.
-    const errors = app.logs().filter((line) => line.level === 'error').map((line) => JSON.stringify(line.message));
-    expect({ wrong, errors }).toEqual({ wrong: [], errors: [] });
-    expect(died).toBe(false);
-    expect((await fetch(`${app.url}/healthz/live`)).status).toBe(200);
+        }),
+      );
+      // The app's errors, if any, say why an answer was wrong.
+      const errors = app
+        .logs()
+        .filter((line) => line.level === 'error')
+        .map((line) => JSON.stringify(line.message));
+      expect({ wrong, errors }).toEqual({ wrong: [], errors: [] });
+      expect(died).toBe(false);
+      expect((await fetch(`${app.url}/healthz/live`)).status).toBe(200);
 
-    // Nothing left anywhere: no temporary file, no row (pending or not), no blob, no byte counted against the quota.
-    const spool = join(db.dataDir, 'tmp', 'uploads', INSTANCE_ID);
-    expect(existsSync(spool) ? readdirSync(spool) : []).toEqual([]);
-    const orm = await MikroORM.init(databaseOptions(loadConfig({ ...env })));
-    try {
-      expect(await orm.em.fork().count(Photo, {})).toBe(0);
-      expect((await orm.em.fork().find(User, {})).map((user) => user.usedBytes)).toEqual([0, 0, 0]);
-    } finally {
-      await orm.close(true);
-    }
-    expect(await blobKeysOf(loadConfig({ ...env }).storage)).toEqual([]);
-  }, 300_000);
+      // Nothing left anywhere: no temporary file, no row (pending or not), no blob, no byte counted against the quota.
+      const spool = join(db.dataDir, 'tmp', 'uploads', INSTANCE_ID);
+      expect(existsSync(spool) ? readdirSync(spool) : []).toEqual([]);
+      const orm = await MikroORM.init(databaseOptions(loadConfig({ ...env })));
+      try {
+        expect(await orm.em.fork().count(Photo, {})).toBe(0);
+        expect((await orm.em.fork().find(User, {})).map((user) => user.usedBytes)).toEqual([0, 0, 0]);
+      } finally {
+        await orm.close(true);
+      }
+      expect(await blobKeysOf(loadConfig({ ...env }).storage)).toEqual([]);
+    },
+    300_000,
+  );
 });
 
 function messageOf(html: string): string {

@@ -23,9 +23,18 @@ interface Entry {
 /** Every folder and file under `dir` (itself included), with its permission bits in octal. */
 function modesUnder(dir: string, root = dir): Entry[] {
   const stats = statSync(dir);
-  const here: Entry = { path: relative(root, dir) || '.', kind: stats.isDirectory() ? 'folder' : 'file', mode: (stats.mode & 0o777).toString(8) };
+  const here: Entry = {
+    path: relative(root, dir) || '.',
+    kind: stats.isDirectory() ? 'folder' : 'file',
+    mode: (stats.mode & 0o777).toString(8),
+  };
   if (here.kind === 'file') return [here];
-  return [here, ...readdirSync(dir).sort().flatMap((name) => modesUnder(join(dir, name), root))];
+  return [
+    here,
+    ...readdirSync(dir)
+      .sort()
+      .flatMap((name) => modesUnder(join(dir, name), root)),
+  ];
 }
 
 describe.each(backends())('files the app keeps in DATA_DIR, on local disk [%s]', (backend) => {
@@ -105,7 +114,12 @@ describe.each(backends())('files the app keeps in DATA_DIR, on local disk [%s]',
 
     app = await startAppProcess(build, env);
     const report = await app.waitForLog((line) => (line.message as { msg?: string })?.msg === 'Storage check finished');
-    expect(report.message).toMatchObject({ stalePending: 0, orphanBlobs: 0, missingBlobs: 0, usageCorrected: [{ userId: owner.id, wasBytes: photoBytes + 170 * 1024, nowBytes: photoBytes }] });
+    expect(report.message).toMatchObject({
+      stalePending: 0,
+      orphanBlobs: 0,
+      missingBlobs: 0,
+      usageCorrected: [{ userId: owner.id, wasBytes: photoBytes + 170 * 1024, nowBytes: photoBytes }],
+    });
     expect(readdirSync(join(dataDir, 'photos', '.incoming'))).toEqual([]);
     await app.stop();
 
@@ -117,7 +131,11 @@ describe.each(backends())('files the app keeps in DATA_DIR, on local disk [%s]',
     try {
       await again.em.fork().nativeUpdate(User, { id: owner.id }, { usedBytes: 0 });
       const check = await runCli(build, ['storage:check'], env);
-      expect(check).toEqual({ code: 0, stderr: '', stdout: `${zeros}Storage used by crashed corrected: 0 bytes counted, ${photoBytes} bytes in photos\n` });
+      expect(check).toEqual({
+        code: 0,
+        stderr: '',
+        stdout: `${zeros}Storage used by crashed corrected: 0 bytes counted, ${photoBytes} bytes in photos\n`,
+      });
       expect((await again.em.fork().findOneOrFail(User, { id: owner.id })).usedBytes).toBe(photoBytes);
     } finally {
       await again.close(true);

@@ -73,7 +73,9 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
   it('on SIGTERM: not ready at once, refuses new connections, lets 10 slow uploads finish, cuts a stalled one after 25 s, exits with 0', async () => {
     app = await startAppProcess(build, env);
     const browser = await loggedInBrowser(app.url, 'patient');
-    const photos = await Promise.all(Array.from({ length: 10 }, async (_, i) => ({ name: `slow-${i}.jpg`, data: await jpeg(1600, 1200, i + 1) })));
+    const photos = await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => ({ name: `slow-${i}.jpg`, data: await jpeg(1600, 1200, i + 1) })),
+    );
     const uploads = photos.map((photo) => slowUpload(app!.url, browser, photo));
     // And one whose client stalls for good: the grace period must not wait for it.
     const stalled = slowUpload(app.url, browser, { name: 'stalled.jpg', data: await jpeg(1600, 1200, 99) });

@@ -102,16 +102,23 @@ export function blobStorageContract(name: string, setup: () => Promise<ContractS
       expectRecent(listed.lastModified);
     });
 
-    it.each(['../escape.jpg', 'u1/../../escape.jpg', 'u1/./x.jpg', '/u1/p1/x.jpg', 'u1\\p1\\x.jpg', 'u1//x.jpg', 'u1/p1/', '', '.incoming/x'])(
-      'refuses the unsafe key %j everywhere',
-      async (key) => {
-        await expect(storage.put(key, Readable.from([Buffer.from('x')]), JPEG)).rejects.toBeInstanceOf(InvalidBlobKeyError);
-        await expect(storage.get(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
-        await expect(storage.exists(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
-        await expect(storage.delete(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
-        expect(await keys(storage, '')).toEqual([]);
-      },
-    );
+    it.each([
+      '../escape.jpg',
+      'u1/../../escape.jpg',
+      'u1/./x.jpg',
+      '/u1/p1/x.jpg',
+      'u1\\p1\\x.jpg',
+      'u1//x.jpg',
+      'u1/p1/',
+      '',
+      '.incoming/x',
+    ])('refuses the unsafe key %j everywhere', async (key) => {
+      await expect(storage.put(key, Readable.from([Buffer.from('x')]), JPEG)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      await expect(storage.get(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      await expect(storage.exists(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      await expect(storage.delete(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      expect(await keys(storage, '')).toEqual([]);
+    });
 
     it('refuses unsafe list prefixes', async () => {
       await expect(collect(storage.list('../'))).rejects.toBeInstanceOf(InvalidBlobKeyError);

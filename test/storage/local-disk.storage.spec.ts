@@ -31,19 +31,25 @@ describe('LocalDiskStorage on disk', () => {
   });
 
   it('cleans up the temp file when a put fails or is aborted', async () => {
-    const failing = Readable.from((async function* () {
-      yield Buffer.alloc(100_000);
-      throw new Error('client went away');
-    })());
+    const failing = Readable.from(
+      (async function* () {
+        yield Buffer.alloc(100_000);
+        throw new Error('client went away');
+      })(),
+    );
     await expect(subject.storage.put('u1/p1/a.jpg', failing, { contentType: 'image/jpeg' })).rejects.toThrow('client went away');
     const controller = new AbortController();
-    const endless = Readable.from((async function* () {
-      for (let i = 0; i < 1000; i++) {
-        if (i === 3) controller.abort();
-        yield Buffer.alloc(64 * 1024);
-      }
-    })());
-    await expect(subject.storage.put('u1/p1/b.jpg', endless, { contentType: 'image/jpeg', signal: controller.signal })).rejects.toMatchObject({
+    const endless = Readable.from(
+      (async function* () {
+        for (let i = 0; i < 1000; i++) {
+          if (i === 3) controller.abort();
+          yield Buffer.alloc(64 * 1024);
+        }
+      })(),
+    );
+    await expect(
+      subject.storage.put('u1/p1/b.jpg', endless, { contentType: 'image/jpeg', signal: controller.signal }),
+    ).rejects.toMatchObject({
       name: 'AbortError',
     });
     expect(readdirSync(join(subject.root, '.incoming'))).toEqual([]);
@@ -76,9 +82,7 @@ describe('LocalDiskStorage on disk', () => {
   });
 
   it('never touches files outside the root', async () => {
-    await expect(
-      subject.storage.put('../escape.jpg', Readable.from([Buffer.from('x')]), { contentType: 'image/jpeg' }),
-    ).rejects.toThrow();
+    await expect(subject.storage.put('../escape.jpg', Readable.from([Buffer.from('x')]), { contentType: 'image/jpeg' })).rejects.toThrow();
     await expect(subject.storage.delete('../photos')).rejects.toThrow();
     expect(readdirSync(subject.dataDir)).toEqual(['photos']);
   });

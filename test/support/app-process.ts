@@ -40,10 +40,12 @@ function sourcesHash(): string {
 }
 
 function walk(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [relative(PROJECT_ROOT, path)];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? walk(path) : [relative(PROJECT_ROOT, path)];
+    });
 }
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -110,7 +112,9 @@ export async function startAppProcess(build: string, env: Record<string, string>
   readLines(child.stdout!);
   readLines(child.stderr!);
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let running = true;
   void exited.then(() => (running = false));
   /** All of its output has been read: no log line can come any more. */
@@ -154,7 +158,11 @@ export async function startAppProcess(build: string, env: Record<string, string>
 }
 
 /** `node dist/src/cli/main.js <args>` (what `npm run cli -- <args>` runs), with the given environment. */
-export async function runCli(build: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runCli(
+  build: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [join(build, 'src', 'cli', 'main.js'), ...args], {
     cwd: env.DATA_DIR,
     env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },

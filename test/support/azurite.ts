@@ -42,8 +42,7 @@ export async function startAzurite(): Promise<Azurite> {
     if (http.listening) await closed;
   };
   return {
-    connectionString:
-      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
     blobEndpoint,
     pause: close,
     resume: async () => {

@@ -69,7 +69,7 @@ function withPngChunk(image: Buffer, type: string, data: Buffer): Buffer {
 /** Overwrites the first SOF0/SOF2 frame's height and width. */
 function jpegClaiming(image: Buffer, width: number, height: number): Buffer {
   const out = Buffer.from(image);
-  for (let i = 2; i < out.length - 9; ) {
+  for (let i = 2; i < out.length - 9;) {
     if (out[i] !== 0xff) throw new Error('not a JPEG segment');
     const marker = out[i + 1];
     if (marker === 0xc0 || marker === 0xc2) {
@@ -118,17 +118,28 @@ export async function hostileUploads(seed = 20261126): Promise<HostileUpload[]> 
   const label = (kind: string) => `${kind}-${String(++n).padStart(3, '0')}`;
 
   // Seeded byte mutations: some still decode, most do not; either way the answer must be clean.
-  for (let i = 0; i < 50; i++) add({ kind: 'mutated jpeg', name: `${label('mutated')}.jpg`, data: mutate(baseJpeg, random), expect: 'either' });
-  for (let i = 0; i < 50; i++) add({ kind: 'mutated png', name: `${label('mutated')}.png`, data: mutate(basePng, random), expect: 'either' });
+  for (let i = 0; i < 50; i++)
+    add({ kind: 'mutated jpeg', name: `${label('mutated')}.jpg`, data: mutate(baseJpeg, random), expect: 'either' });
+  for (let i = 0; i < 50; i++)
+    add({ kind: 'mutated png', name: `${label('mutated')}.png`, data: mutate(basePng, random), expect: 'either' });
 
   // Truncations at many offsets, from one byte to the last byte missing.
-  for (const [image, ext] of [[baseJpeg, 'jpg'], [basePng, 'png']] as const) {
+  for (const [image, ext] of [
+    [baseJpeg, 'jpg'],
+    [basePng, 'png'],
+  ] as const) {
     const offsets = new Set([1, 2, 3, 4, 8, 16, 100, image.length - 1, image.length - 2, image.length - 3, image.length - 12]);
     while (offsets.size < 30) offsets.add(1 + Math.floor(random() * (image.length - 1)));
     // A PNG cut only inside its final IEND chunk still holds every pixel: it may be accepted.
     const pixelsComplete = (offset: number) => ext === 'png' && offset >= image.length - 12;
     for (const offset of [...offsets].sort((a, b) => a - b)) {
-      add({ kind: `truncated ${ext}`, name: `${label('truncated')}-at-${offset}.${ext}`, data: image.subarray(0, offset), expect: pixelsComplete(offset) ? 'either' : 'reject', reason: BROKEN });
+      add({
+        kind: `truncated ${ext}`,
+        name: `${label('truncated')}-at-${offset}.${ext}`,
+        data: image.subarray(0, offset),
+        expect: pixelsComplete(offset) ? 'either' : 'reject',
+        reason: BROKEN,
+      });
     }
   }
 
@@ -143,11 +154,21 @@ export async function hostileUploads(seed = 20261126): Promise<HostileUpload[]> 
     ['png + script in tEXt', withPngChunk(basePng, 'tEXt', Buffer.from(`Comment\0${SCRIPT}`)), [SCRIPT]],
     ['png + php in iTXt', withPngChunk(basePng, 'iTXt', Buffer.from(`Comment\0\0\0\0\0${PHP}`)), [PHP]],
     ['gif + script appended', Buffer.concat([baseGif, Buffer.from(SCRIPT)]), [SCRIPT]],
-    ['gif/js polyglot', Buffer.concat([Buffer.from('GIF89a/*', 'latin1'), baseGif.subarray(8), Buffer.from('*/=1;alert(document.cookie);//' + SCRIPT)]), ['alert(document.cookie)']],
+    [
+      'gif/js polyglot',
+      Buffer.concat([Buffer.from('GIF89a/*', 'latin1'), baseGif.subarray(8), Buffer.from('*/=1;alert(document.cookie);//' + SCRIPT)]),
+      ['alert(document.cookie)'],
+    ],
     ['webp + html appended', Buffer.concat([await webp(64, 48, 9), Buffer.from(HTML)]), ['<html', SCRIPT]],
   ];
   for (const [kind, data, smuggled] of polyglots) {
-    add({ kind: `polyglot: ${kind}`, name: `${label('polyglot')}.jpg`, data, expect: kind.startsWith('gif/js') ? 'either' : 'accept', smuggled });
+    add({
+      kind: `polyglot: ${kind}`,
+      name: `${label('polyglot')}.jpg`,
+      data,
+      expect: kind.startsWith('gif/js') ? 'either' : 'accept',
+      smuggled,
+    });
   }
 
   // Other formats under image names: recognised by their bytes, so refused whatever the name says.
@@ -167,27 +188,72 @@ export async function hostileUploads(seed = 20261126): Promise<HostileUpload[]> 
   ];
   for (const [kind, data] of impostors) {
     // The .png copy gets a trailing newline: each file of the corpus has its own bytes.
-    for (const ext of ['jpg', 'png']) add({ kind: `renamed ${kind}`, name: `${label('renamed')}.${ext}`, data: ext === 'png' ? Buffer.concat([data, Buffer.from('\n')]) : data, expect: 'reject', reason: kind.includes('signature') ? BROKEN : NOT_AN_IMAGE });
+    for (const ext of ['jpg', 'png'])
+      add({
+        kind: `renamed ${kind}`,
+        name: `${label('renamed')}.${ext}`,
+        data: ext === 'png' ? Buffer.concat([data, Buffer.from('\n')]) : data,
+        expect: 'reject',
+        reason: kind.includes('signature') ? BROKEN : NOT_AN_IMAGE,
+      });
   }
 
   // Headers claiming enormous sizes (decompression bombs): refused from the header, before any decoding.
-  add({ kind: 'png claiming 65500×65500', name: `${label('bomb')}.png`, data: pngClaiming(65500, 65500), expect: 'reject', reason: TOO_LARGE });
-  add({ kind: 'jpeg claiming 65500×65500', name: `${label('bomb')}.jpg`, data: jpegClaiming(distinct(baseJpeg, 'b1'), 65500, 65500), expect: 'reject', reason: TOO_LARGE });
-  add({ kind: 'jpeg claiming 65500×2000', name: `${label('bomb')}.jpg`, data: jpegClaiming(distinct(baseJpeg, 'b2'), 65500, 2000), expect: 'reject', reason: TOO_LARGE });
-  add({ kind: 'png claiming 65500×1 (under the limit, data missing)', name: `${label('bomb')}.png`, data: pngClaiming(65500, 1), expect: 'either' });
-  add({ kind: 'gif screen claiming 65500×65500', name: `${label('bomb')}.gif`, data: Buffer.concat([baseGif.subarray(0, 6), Buffer.from([0xdc, 0xff, 0xdc, 0xff]), baseGif.subarray(10)]), expect: 'either' });
+  add({
+    kind: 'png claiming 65500×65500',
+    name: `${label('bomb')}.png`,
+    data: pngClaiming(65500, 65500),
+    expect: 'reject',
+    reason: TOO_LARGE,
+  });
+  add({
+    kind: 'jpeg claiming 65500×65500',
+    name: `${label('bomb')}.jpg`,
+    data: jpegClaiming(distinct(baseJpeg, 'b1'), 65500, 65500),
+    expect: 'reject',
+    reason: TOO_LARGE,
+  });
+  add({
+    kind: 'jpeg claiming 65500×2000',
+    name: `${label('bomb')}.jpg`,
+    data: jpegClaiming(distinct(baseJpeg, 'b2'), 65500, 2000),
+    expect: 'reject',
+    reason: TOO_LARGE,
+  });
+  add({
+    kind: 'png claiming 65500×1 (under the limit, data missing)',
+    name: `${label('bomb')}.png`,
+    data: pngClaiming(65500, 1),
+    expect: 'either',
+  });
+  add({
+    kind: 'gif screen claiming 65500×65500',
+    name: `${label('bomb')}.gif`,
+    data: Buffer.concat([baseGif.subarray(0, 6), Buffer.from([0xdc, 0xff, 0xdc, 0xff]), baseGif.subarray(10)]),
+    expect: 'either',
+  });
 
   // Huge EXIF and XMP blocks: several 60 KB+ APP1 segments. Accepted or refused, nothing of them reaches a rendition.
   const marker = 'EXIFSMUGGLE';
   const exifs: Array<[string, Buffer]> = [
     ['one 64 KB APP1', withJpegSegment(distinct(baseJpeg, 'e1'), 0xe1, hugeExif(65533, marker))],
     ['four 64 KB APP1', [1, 2, 3, 4].reduce((image) => withJpegSegment(image, 0xe1, hugeExif(65533, marker)), distinct(baseJpeg, 'e2'))],
-    ['eight 60 KB APP1', [1, 2, 3, 4, 5, 6, 7, 8].reduce((image) => withJpegSegment(image, 0xe1, hugeExif(61440, marker)), distinct(baseJpeg, 'e3'))],
+    [
+      'eight 60 KB APP1',
+      [1, 2, 3, 4, 5, 6, 7, 8].reduce((image) => withJpegSegment(image, 0xe1, hugeExif(61440, marker)), distinct(baseJpeg, 'e3')),
+    ],
     ['64 KB XMP with script', withJpegSegment(distinct(baseJpeg, 'e4'), 0xe1, xmp(65533, `<x:s>${marker}${SCRIPT}</x:s>`))],
-    ['real EXIF + three 64 KB APP1', [1, 2, 3].reduce((image) => withJpegSegment(image, 0xe1, hugeExif(65533, marker)), await jpegWithExif(7))],
-    ['64 KB APP2 ICC garbage', withJpegSegment(distinct(baseJpeg, 'e6'), 0xe2, Buffer.concat([Buffer.from('ICC_PROFILE\0\x01\x01'), Buffer.alloc(65000, marker)]))],
+    [
+      'real EXIF + three 64 KB APP1',
+      [1, 2, 3].reduce((image) => withJpegSegment(image, 0xe1, hugeExif(65533, marker)), await jpegWithExif(7)),
+    ],
+    [
+      '64 KB APP2 ICC garbage',
+      withJpegSegment(distinct(baseJpeg, 'e6'), 0xe2, Buffer.concat([Buffer.from('ICC_PROFILE\0\x01\x01'), Buffer.alloc(65000, marker)])),
+    ],
   ];
-  for (const [kind, data] of exifs) add({ kind: `huge exif: ${kind}`, name: `${label('exif')}.jpg`, data, expect: 'either', smuggled: [marker] });
+  for (const [kind, data] of exifs)
+    add({ kind: `huge exif: ${kind}`, name: `${label('exif')}.jpg`, data, expect: 'either', smuggled: [marker] });
 
   // Empty files.
   for (const name of ['empty.jpg', 'empty.png', 'empty', 'empty.gif']) {
@@ -230,7 +296,13 @@ export async function hostileUploads(seed = 20261126): Promise<HostileUpload[]> 
   ];
   names.forEach((name, i) => add({ kind: 'hostile name', name, data: distinct(baseJpeg, `n${i}`), expect: 'accept' }));
   // The same kind of names sent raw, as only a hostile client would: control characters, NUL, CR LF header injection.
-  const rawNames = ['control\u0001\u0007\u001b[31mred.jpg', 'nul\u0000byte.jpg', 'del\u007f.jpg', 'line\r\nSet-Cookie: owned=1.jpg', 'quote"; name="_csrf.jpg'];
+  const rawNames = [
+    'control\u0001\u0007\u001b[31mred.jpg',
+    'nul\u0000byte.jpg',
+    'del\u007f.jpg',
+    'line\r\nSet-Cookie: owned=1.jpg',
+    'quote"; name="_csrf.jpg',
+  ];
   rawNames.forEach((name, i) => add({ kind: 'hostile raw name', name, data: distinct(baseJpeg, `r${i}`), expect: 'either' }));
 
   const seen = new Set<string>();

@@ -25,11 +25,24 @@ export interface PrivateMariaDb {
 export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
   const dir = mkdtempSync(join(tmpdir(), 'photosphere-mariadb-'));
   const dataDir = join(dir, 'data');
-  await promisify(execFile)('mariadb-install-db', ['--no-defaults', `--datadir=${dataDir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db']);
+  await promisify(execFile)('mariadb-install-db', [
+    '--no-defaults',
+    `--datadir=${dataDir}`,
+    '--user=root',
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+  ]);
   const port = await freePort();
   const args = [
-    '--no-defaults', `--datadir=${dataDir}`, `--socket=${join(dir, 'mariadb.sock')}`, `--pid-file=${join(dir, 'mariadb.pid')}`,
-    `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', '--skip-grant-tables', '--skip-log-bin',
+    '--no-defaults',
+    `--datadir=${dataDir}`,
+    `--socket=${join(dir, 'mariadb.sock')}`,
+    `--pid-file=${join(dir, 'mariadb.pid')}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    '--user=root',
+    '--skip-grant-tables',
+    '--skip-log-bin',
     '--innodb-buffer-pool-size=32M',
   ];
   let server: ChildProcess | undefined;

@@ -9,7 +9,9 @@ export function routesOf(app: NestExpressApplication): { method: string; path: s
   const router = (app.getHttpAdapter().getInstance() as { router: { stack: Layer[] } }).router;
   return router.stack.flatMap((layer) =>
     layer.route
-      ? Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => ({ method: m.toUpperCase(), path: layer.route!.path }))
+      ? Object.keys(layer.route.methods)
+          .filter((m) => m !== '_all')
+          .map((m) => ({ method: m.toUpperCase(), path: layer.route!.path }))
       : [],
   );
 }

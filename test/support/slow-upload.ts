@@ -25,11 +25,18 @@ export interface SlowUpload {
  * the headers and the first `firstBytes` of the body go out at once, and the rest only when `finish` is called, so a
  * test can hold uploads in flight, like a client on a slow line.
  */
-export function slowUpload(url: string, browser: Browser, file: UploadFile, options: { firstBytes?: number; htmx?: boolean } = {}): SlowUpload {
+export function slowUpload(
+  url: string,
+  browser: Browser,
+  file: UploadFile,
+  options: { firstBytes?: number; htmx?: boolean } = {},
+): SlowUpload {
   const boundary = `----photosphere${randomBytes(8).toString('hex')}`;
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${browser.csrfToken}\r\n`),
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="${file.name}"\r\nContent-Type: image/jpeg\r\n\r\n`),
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="${file.name}"\r\nContent-Type: image/jpeg\r\n\r\n`,
+    ),
     file.data,
     Buffer.from(`\r\n--${boundary}--\r\n`),
   ]);

@@ -93,7 +93,9 @@ async function parseMail(raw: Buffer): Promise<ReceivedMail> {
   const parsed = await simpleParser(raw);
   return {
     to: addresses(parsed.to),
-    from: (parsed.from?.value ?? []).map((entry) => (entry.name ? `${entry.name} <${entry.address ?? ''}>` : entry.address ?? '')).join(', '),
+    from: (parsed.from?.value ?? [])
+      .map((entry) => (entry.name ? `${entry.name} <${entry.address ?? ''}>` : (entry.address ?? '')))
+      .join(', '),
     subject: parsed.subject ?? '',
     text: parsed.text ?? '',
     html: parsed.html || '',

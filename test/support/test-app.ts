@@ -42,7 +42,11 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
   const storage = options.storage ?? (backend === 'mysql' ? 'azure' : 'local');
   const azurite = storage === 'azure' ? await startAzurite() : undefined;
   const env = { NODE_ENV: 'test', DATA_DIR: db.dataDir, STORAGE_CHECK_ON_START: 'false', TRUST_PROXY: 'loopback', ...options.env };
-  if (azurite) Object.assign(env, { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString, AZURE_STORAGE_CONTAINER: `photos-${randomBytes(4).toString('hex')}` });
+  if (azurite)
+    Object.assign(env, {
+      AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      AZURE_STORAGE_CONTAINER: `photos-${randomBytes(4).toString('hex')}`,
+    });
   const config = { ...withSessionSecret(loadConfig(env)), database: db.database };
   const apps: NestExpressApplication[] = [];
   const start = async () => {
@@ -50,7 +54,10 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
       .overrideProvider(CLOCK)
       .useValue(clock)
       .compile();
-    const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: options.logger ?? (process.env.TEST_LOGS ? undefined : false) });
+    const app = moduleRef.createNestApplication<NestExpressApplication>({
+      bodyParser: false,
+      logger: options.logger ?? (process.env.TEST_LOGS ? undefined : false),
+    });
     configureApp(app, config);
     await app.init();
     apps.push(app);

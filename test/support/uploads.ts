@@ -28,7 +28,9 @@ export async function uploadRaw(browser: Browser, files: UploadFile[], options: 
   const escape = (name: string) => (options.browserEscaping ? name.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22') : name);
   const body = Buffer.concat([
     ...files.flatMap((file) => [
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="${escape(file.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="photos"; filename="${escape(file.name)}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      ),
       file.data,
       Buffer.from('\r\n'),
     ]),
@@ -53,7 +55,13 @@ export function photoIds(html: string): string[] {
 }
 
 export function decodeEntities(html: string): string {
-  return html.replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&#x3D;/g, '=').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return html
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&#x3D;/g, '=')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -39,7 +39,14 @@ describe(loadConfig.name, () => {
       passwordResetMs: 30 * 60_000,
       defaultQuotaBytes: null,
       storageCheckOnStart: true,
-      uploads: { maxFileBytes: 50 * 1024 * 1024, maxFiles: 100, maxPixels: 100_000_000, maxConcurrent: 4, maxConcurrentPerAccount: 2, idleMs: 30_000 },
+      uploads: {
+        maxFileBytes: 50 * 1024 * 1024,
+        maxFiles: 100,
+        maxPixels: 100_000_000,
+        maxConcurrent: 4,
+        maxConcurrentPerAccount: 2,
+        idleMs: 30_000,
+      },
       server: { headersTimeoutMs: 20_000, requestTimeoutMs: 900_000, keepAliveTimeoutMs: 5000, shutdownGraceMs: 25_000 },
       instanceId: `${hostname()}:3000`,
     });
@@ -47,8 +54,14 @@ describe(loadConfig.name, () => {
 
   it('switches photo storage to Azure with a connection string, in the container "photos" unless named', () => {
     const cs = 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5;EndpointSuffix=core.windows.net';
-    expect(loadConfig({ AZURE_STORAGE_CONNECTION_STRING: cs }).storage).toEqual({ driver: 'azure', connectionString: cs, container: 'photos' });
-    expect(loadConfig({ AZURE_STORAGE_CONNECTION_STRING: cs, AZURE_STORAGE_CONTAINER: 'family-photos' }).storage).toMatchObject({ container: 'family-photos' });
+    expect(loadConfig({ AZURE_STORAGE_CONNECTION_STRING: cs }).storage).toEqual({
+      driver: 'azure',
+      connectionString: cs,
+      container: 'photos',
+    });
+    expect(loadConfig({ AZURE_STORAGE_CONNECTION_STRING: cs, AZURE_STORAGE_CONTAINER: 'family-photos' }).storage).toMatchObject({
+      container: 'family-photos',
+    });
   });
 
   it.each([
@@ -82,14 +95,31 @@ describe(loadConfig.name, () => {
   });
 
   it('reads the server timeouts, the shutdown grace period and the instance id', () => {
-    const env = { HEADERS_TIMEOUT_SECONDS: '10', REQUEST_TIMEOUT_SECONDS: '3600', KEEP_ALIVE_TIMEOUT_SECONDS: '65', SHUTDOWN_GRACE_SECONDS: '0' };
-    expect(loadConfig(env).server).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 3_600_000, keepAliveTimeoutMs: 65_000, shutdownGraceMs: 0 });
+    const env = {
+      HEADERS_TIMEOUT_SECONDS: '10',
+      REQUEST_TIMEOUT_SECONDS: '3600',
+      KEEP_ALIVE_TIMEOUT_SECONDS: '65',
+      SHUTDOWN_GRACE_SECONDS: '0',
+    };
+    expect(loadConfig(env).server).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 3_600_000,
+      keepAliveTimeoutMs: 65_000,
+      shutdownGraceMs: 0,
+    });
     expect(loadConfig({ INSTANCE_ID: 'web-1', PORT: '8080' }).instanceId).toBe('web-1');
     expect(loadConfig({ PORT: '8080' }).instanceId).toBe(`${hostname()}:8080`);
   });
 
   it('reads upload limits', () => {
-    const env = { MAX_UPLOAD_MB: '10', MAX_UPLOAD_FILES: '5', MAX_IMAGE_MEGAPIXELS: '40', MAX_CONCURRENT_UPLOADS: '2', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '1', UPLOAD_IDLE_SECONDS: '5' };
+    const env = {
+      MAX_UPLOAD_MB: '10',
+      MAX_UPLOAD_FILES: '5',
+      MAX_IMAGE_MEGAPIXELS: '40',
+      MAX_CONCURRENT_UPLOADS: '2',
+      MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '1',
+      UPLOAD_IDLE_SECONDS: '5',
+    };
     expect(loadConfig(env).uploads).toEqual({
       maxFileBytes: 10 * 1024 * 1024,
       maxFiles: 5,

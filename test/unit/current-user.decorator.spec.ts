@@ -9,7 +9,11 @@ function currentUserFactory(): (data: unknown, context: ExecutionContext) => unk
   class Handler {
     handle(@CurrentUser() _user: Express.User) {}
   }
-  const args: Record<string, { factory: (data: unknown, context: ExecutionContext) => unknown }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, Handler, 'handle');
+  const args: Record<string, { factory: (data: unknown, context: ExecutionContext) => unknown }> = Reflect.getMetadata(
+    ROUTE_ARGS_METADATA,
+    Handler,
+    'handle',
+  );
   return Object.values(args)[0].factory;
 }
 

@@ -7,7 +7,10 @@ const SECRET = 'a-session-secret-of-at-least-32-characters';
 /** Issues a device cookie for `accountId` and returns what was set. */
 function issue(devices: DeviceCookies, accountId: string) {
   let set: { name: string; value: string; options: CookieOptions } | undefined;
-  devices.issue({ cookie: (name: string, value: string, options: CookieOptions) => (set = { name, value, options }) } as unknown as Response, accountId);
+  devices.issue(
+    { cookie: (name: string, value: string, options: CookieOptions) => (set = { name, value, options }) } as unknown as Response,
+    accountId,
+  );
   return set!;
 }
 
@@ -23,7 +26,10 @@ describe(DeviceCookies.name, () => {
   it('is no device cookie when altered, signed with another secret, or missing', () => {
     const { value } = issue(devices, 'account-1');
     const [nonce, signature] = value.split('.');
-    const otherSecret = issue(new DeviceCookies({ sessionSecret: SECRET.replace('a-', 'b-'), secureCookies: false } as AppConfig), 'account-1').value;
+    const otherSecret = issue(
+      new DeviceCookies({ sessionSecret: SECRET.replace('a-', 'b-'), secureCookies: false } as AppConfig),
+      'account-1',
+    ).value;
     for (const cookie of [`${nonce}x.${signature}`, `${nonce}.${signature.slice(1)}`, `${value}.extra`, otherSecret, '', undefined]) {
       expect(devices.deviceOf(cookie, 'account-1')).toBeUndefined();
     }
@@ -34,7 +40,10 @@ describe(DeviceCookies.name, () => {
   });
 
   it('is HttpOnly, SameSite=Strict and long-lived; Secure with the __Host- prefix in production', () => {
-    expect(issue(devices, 'account-1')).toMatchObject({ name: 'login-device', options: { httpOnly: true, sameSite: 'strict', secure: false, path: '/', maxAge: 365 * 86_400_000 } });
+    expect(issue(devices, 'account-1')).toMatchObject({
+      name: 'login-device',
+      options: { httpOnly: true, sameSite: 'strict', secure: false, path: '/', maxAge: 365 * 86_400_000 },
+    });
     const production = new DeviceCookies({ sessionSecret: SECRET, secureCookies: true } as AppConfig);
     const { name, value, options } = issue(production, 'account-1');
     expect({ name, secure: options.secure }).toEqual({ name: '__Host-login-device', secure: true });

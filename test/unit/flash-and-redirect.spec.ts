@@ -6,7 +6,10 @@ describe(flashAndRedirect.name, () => {
     const req = { session: { passport: { user: 'u1' }, flash: [{ type: 'info', message: 'Earlier.' }] } } as unknown as Request;
     const res = { redirect: jest.fn() } as unknown as Response & { redirect: jest.Mock };
     flashAndRedirect(req, res, 'success', 'Saved.', '/account');
-    expect(req.session.flash).toEqual([{ type: 'info', message: 'Earlier.' }, { type: 'success', message: 'Saved.' }]);
+    expect(req.session.flash).toEqual([
+      { type: 'info', message: 'Earlier.' },
+      { type: 'success', message: 'Saved.' },
+    ]);
     expect(res.redirect).toHaveBeenCalledWith(303, '/account');
   });
 });

@@ -69,14 +69,22 @@ describe('@MultipartUpload()', () => {
     });
 
     it('refuses a request without a token that is not multipart, even on the upload route', () => {
-      expect(() => sut.canActivate(contextFor(request('application/x-www-form-urlencoded'), Routes.prototype.upload))).toThrow(ForbiddenException);
+      expect(() => sut.canActivate(contextFor(request('application/x-www-form-urlencoded'), Routes.prototype.upload))).toThrow(
+        ForbiddenException,
+      );
     });
   });
 
   describe('the handler parameter', () => {
     it('is read by MultipartUploadReader, for the declared field', () => {
-      const args: Record<string, { index: number; data: unknown; pipes: unknown[] }> = Reflect.getMetadata(ROUTE_ARGS_METADATA, Routes, 'upload');
-      expect(Object.values(args)).toEqual([expect.objectContaining({ index: 0, data: { field: 'photos' }, pipes: [MultipartUploadReader] })]);
+      const args: Record<string, { index: number; data: unknown; pipes: unknown[] }> = Reflect.getMetadata(
+        ROUTE_ARGS_METADATA,
+        Routes,
+        'upload',
+      );
+      expect(Object.values(args)).toEqual([
+        expect.objectContaining({ index: 0, data: { field: 'photos' }, pipes: [MultipartUploadReader] }),
+      ]);
     });
   });
 

@@ -14,7 +14,9 @@ describe(renderPageOrFragment.name, () => {
 
   it('renders the whole page for boosted htmx navigation', async () => {
     const res = response();
-    await renderPageOrFragment(requestWith({ 'HX-Request': 'true', 'HX-Boosted': 'true' }), res, views, { things: [1] }, async () => ({ title: 'Things' }));
+    await renderPageOrFragment(requestWith({ 'HX-Request': 'true', 'HX-Boosted': 'true' }), res, views, { things: [1] }, async () => ({
+      title: 'Things',
+    }));
     expect(res.render).toHaveBeenCalledWith('pages/things', { things: [1], title: 'Things' });
   });
 

@@ -1,7 +1,8 @@
 import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { retryOnDeadlock } from '../../src/database/retry-on-deadlock';
 
-const deadlock = () => new DeadlockException(Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { errno: 1213 }));
+const deadlock = () =>
+  new DeadlockException(Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { errno: 1213 }));
 
 describe('retryOnDeadlock', () => {
   it('runs a transaction chosen as a deadlock victim again, and returns what the retry returns', async () => {

@@ -19,7 +19,11 @@ describe(maskSecretTokens.name, () => {
     ['a percent-encoded token', `/invite/${percentEncoded(newSecretToken())}`, '/invite/[redacted]'],
     ['20 hex characters', `/share/${randomBytes(10).toString('hex')}`, '/share/[redacted]'],
     ['a 64-character hex digest', `/files/${randomBytes(32).toString('hex')}/x`, '/files/[redacted]/x'],
-    ['a UUID (a photo id is no secret, but a later link might use one as its capability)', `/photos/${randomUUID()}/thumbnail`, '/photos/[redacted]/thumbnail'],
+    [
+      'a UUID (a photo id is no secret, but a later link might use one as its capability)',
+      `/photos/${randomUUID()}/thumbnail`,
+      '/photos/[redacted]/thumbnail',
+    ],
   ])('masks %s', (_, path, expected) => {
     expect(maskSecretTokens(path)).toBe(expected);
   });

@@ -8,7 +8,11 @@ import { spool } from '../../src/photos/upload-spool';
 
 const BOUNDARY = 'spooltest';
 const part = (name: string, data: Buffer) =>
-  Buffer.concat([Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="photos"; filename="${name}"\r\n\r\n`), data, Buffer.from('\r\n')]);
+  Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="photos"; filename="${name}"\r\n\r\n`),
+    data,
+    Buffer.from('\r\n'),
+  ]);
 /** Two files, cut in the middle of the second. */
 const body = Buffer.concat([part('a.jpg', Buffer.alloc(500, 1)), part('b.jpg', Buffer.alloc(400, 2))]).subarray(0, 800);
 
@@ -32,7 +36,13 @@ describe('spooling the files of an upload cut off mid-file', () => {
   it('leaves no temporary file, even for a file that failed before spooling it began (many times over)', async () => {
     const outcomes = new Set<string>();
     for (let round = 0; round < 600; round++) {
-      const files = multipartFiles(requestWith(body), { field: 'photos', maxFiles: 10, maxFileBytes: 1_000_000, acceptsCsrfToken: () => true, idleMs: 30_000 });
+      const files = multipartFiles(requestWith(body), {
+        field: 'photos',
+        maxFiles: 10,
+        maxFileBytes: 1_000_000,
+        acceptsCsrfToken: () => true,
+        idleMs: 30_000,
+      });
       try {
         for await (const file of files) {
           // The server is busy with the previous file meanwhile, for a varying while: the cut meets each file at another moment.

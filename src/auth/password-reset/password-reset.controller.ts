@@ -51,9 +51,13 @@ export class PasswordResetController {
   @RateLimit(20, HOUR)
   async reset(@Req() req: Request, @Res() res: Response) {
     try {
-      await this.resets.complete(req.session.passwordResetHash, { password: field(req.body, 'password'), confirmPassword: field(req.body, 'confirmPassword') });
+      await this.resets.complete(req.session.passwordResetHash, {
+        password: field(req.body, 'password'),
+        confirmPassword: field(req.body, 'confirmPassword'),
+      });
     } catch (error) {
-      if (error instanceof InvalidResetLinkError) return res.status(HttpStatus.OK).render('pages/auth/reset-invalid', { title: 'Link not valid' });
+      if (error instanceof InvalidResetLinkError)
+        return res.status(HttpStatus.OK).render('pages/auth/reset-invalid', { title: 'Link not valid' });
       if (!(error instanceof InvalidInputError)) throw error;
       const user = await this.resets.accountFor(req.session.passwordResetHash);
       return res.status(HttpStatus.UNPROCESSABLE_ENTITY).render('pages/auth/reset-password', {

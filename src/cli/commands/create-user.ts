@@ -17,7 +17,9 @@ export const createUserCommand: CliCommand = {
     const admin = args.includes('--admin');
     const positional = args.filter((arg) => arg !== '--admin');
     if (positional.length !== 2 || positional.some((arg) => arg.startsWith('--'))) {
-      throw new CliUsageError('Give a username and an email (and --admin for an administrator); the password is read from PASSWORD or asked for.');
+      throw new CliUsageError(
+        'Give a username and an email (and --admin for an administrator); the password is read from PASSWORD or asked for.',
+      );
     }
     const [username, email] = positional;
     const password = process.env.PASSWORD ?? (await readSecret(`Password for ${username}: `));

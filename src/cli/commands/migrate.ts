@@ -10,7 +10,8 @@ export const migrateCommand: CliCommand = {
   usage: '[up|down|pending]',
   summary: 'Apply pending database migrations (default), revert the last one, or list the pending ones.',
   async run([action = 'up', ...rest]) {
-    if (rest.length || !['up', 'down', 'pending'].includes(action)) throw new CliUsageError(`Unknown action "${[action, ...rest].join(' ')}".`);
+    if (rest.length || !['up', 'down', 'pending'].includes(action))
+      throw new CliUsageError(`Unknown action "${[action, ...rest].join(' ')}".`);
     const config = loadConfig();
     if (config.database.driver === 'sqlite') mkdirSync(dirname(config.database.file), { recursive: true });
     const orm = await MikroORM.init(databaseOptions(config, (message) => console.log(message)));

@@ -17,7 +17,9 @@ export class BackgroundTasks {
   run(what: string, task: () => Promise<void>, after: Promise<unknown> = Promise.resolve()): void {
     const settled = after
       .then(() => task())
-      .catch((error: unknown) => this.logger.error({ msg: 'Background task failed', task: what, error: error instanceof Error ? error.message : String(error) }));
+      .catch((error: unknown) =>
+        this.logger.error({ msg: 'Background task failed', task: what, error: error instanceof Error ? error.message : String(error) }),
+      );
     this.running.add(settled);
     void settled.finally(() => this.running.delete(settled));
   }

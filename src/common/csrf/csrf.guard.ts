@@ -9,8 +9,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'X-CSRF-Token';
 export const CSRF_FIELD = '_csrf';
 
-export const CSRF_REFUSED =
-  'This form has expired or did not come from Photosphere. Reload the page and try again.';
+export const CSRF_REFUSED = 'This form has expired or did not come from Photosphere. Reload the page and try again.';
 export const CROSS_SITE_REFUSED = 'Requests from other sites are not allowed.';
 
 const CSRF_IN_MULTIPART = 'csrfInMultipart';

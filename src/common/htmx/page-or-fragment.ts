@@ -18,7 +18,13 @@ export type PageOnly = object | (() => object | Promise<object>);
  *   await renderPageOrFragment(req, res, { page: 'pages/admin/users', fragment: 'partials/admin/users-table' }, model,
  *     { title: 'Users', tab: { users: true } });
  */
-export async function renderPageOrFragment(req: Request, res: Response, views: PageAndFragment, model: object, pageOnly: PageOnly = {}): Promise<void> {
+export async function renderPageOrFragment(
+  req: Request,
+  res: Response,
+  views: PageAndFragment,
+  model: object,
+  pageOnly: PageOnly = {},
+): Promise<void> {
   if (wantsFragment(req)) return res.render(views.fragment, { ...model, layout: false });
   const extra = typeof pageOnly === 'function' ? await pageOnly() : pageOnly;
   res.render(views.page, { ...model, ...extra });

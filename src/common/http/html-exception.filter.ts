@@ -98,6 +98,9 @@ function messageOf(exception: unknown, status: number): string {
 
 /** Nest's built-in messages ("Cannot GET /x", "Not Found") repeat what the page says already, or leak the path. */
 function isNestDefault(message: string): boolean {
-  return /^Cannot [A-Z]+ /.test(message) || Object.values(TITLES).some((t) => t.toLowerCase() === message.toLowerCase()) ||
-    ['Not Found', 'Forbidden', 'Bad Request', 'Payload Too Large', 'Internal Server Error'].includes(message);
+  return (
+    /^Cannot [A-Z]+ /.test(message) ||
+    Object.values(TITLES).some((t) => t.toLowerCase() === message.toLowerCase()) ||
+    ['Not Found', 'Forbidden', 'Bad Request', 'Payload Too Large', 'Internal Server Error'].includes(message)
+  );
 }

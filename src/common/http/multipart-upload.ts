@@ -36,9 +36,10 @@ interface UploadRequest {
   options: MultipartUploadOptions;
 }
 
-const uploadRequest = createParamDecorator(
-  (options: MultipartUploadOptions, context: ExecutionContext): UploadRequest => ({ req: context.switchToHttp().getRequest<Request>(), options }),
-);
+const uploadRequest = createParamDecorator((options: MultipartUploadOptions, context: ExecutionContext): UploadRequest => ({
+  req: context.switchToHttp().getRequest<Request>(),
+  options,
+}));
 
 /** Turns the declared upload into its reader, with this request's CSRF token and the app's limits. */
 @Injectable()
@@ -50,6 +51,12 @@ export class MultipartUploadReader implements PipeTransform<UploadRequest, Multi
 
   transform({ req, options }: UploadRequest): MultipartFiles {
     const { maxFiles, maxFileBytes, idleMs } = this.config.uploads;
-    return multipartFiles(req, { field: options.field, maxFiles, maxFileBytes, idleMs, acceptsCsrfToken: (token) => this.tokens.accepts(req, token) });
+    return multipartFiles(req, {
+      field: options.field,
+      maxFiles,
+      maxFileBytes,
+      idleMs,
+      acceptsCsrfToken: (token) => this.tokens.accepts(req, token),
+    });
   }
 }

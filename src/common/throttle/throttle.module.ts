@@ -16,8 +16,7 @@ import { MINUTE } from './rate-limit.decorator';
       useFactory: (clock: Clock) => ({
         throttlers: [{ name: 'default', ttl: MINUTE, limit: 10 }],
         storage: new ClockThrottlerStorage(clock),
-        errorMessage: (_context, detail) =>
-          `Too many attempts. Please wait ${waitText(detail.timeToBlockExpire)} and try again.`,
+        errorMessage: (_context, detail) => `Too many attempts. Please wait ${waitText(detail.timeToBlockExpire)} and try again.`,
       }),
     }),
   ],
