@@ -16,7 +16,7 @@ const { load } = require('../lib/load');
 const CONNECTIONS = 10;
 
 async function argon2Figures(verifies, concurrency, total) {
-  const { ARGON2_OPTIONS } = dist('auth/password-hasher');
+  const { ARGON2_OPTIONS } = dist('users/password-hasher');
   const hash = await argon2.hash(PASSWORD, ARGON2_OPTIONS);
   const times = [];
   for (let i = 0; i < verifies; i++) {

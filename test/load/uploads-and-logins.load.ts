@@ -14,7 +14,13 @@ import { photoIds } from '../support/uploads';
 const CLIENTS = 50;
 const PEAK_RSS_LIMIT_MB = 600;
 const LOGIN_RSS_GROWTH_LIMIT_MB = 300;
+/**
+ * What 50 logins may add to /healthz/live's p99, over the p99 of the same probe on the same machine just before them:
+ * the logins' own cost, whatever else the machine is running (CI shares it).
+ */
 const LIVE_P99_LIMIT_MS = 50;
+/** Probes of /healthz/live before the logins, for that same-run baseline. */
+const IDLE_PROBES = 200;
 /** 5 distinct photos × 10 users = 50 uploads, each new to its owner. */
 const PHOTOS = 5;
 const UPLOADERS = CLIENTS / PHOTOS;
@@ -178,7 +184,7 @@ describe(`load on the built app as a process [${backend}]`, () => {
     for (const browser of browsers) expect(photoIds((await browser.get('/')).text)).toHaveLength(PHOTOS);
   });
 
-  it(`logs in ${CLIENTS} people at once within baseline + ${LOGIN_RSS_GROWTH_LIMIT_MB} MB, with /healthz/live p99 under ${LIVE_P99_LIMIT_MS} ms`, async () => {
+  it(`logs in ${CLIENTS} people at once within baseline + ${LOGIN_RSS_GROWTH_LIMIT_MB} MB, adding under ${LIVE_P99_LIMIT_MS} ms to /healthz/live's p99`, async () => {
     // The accounts are made by one process; a fresh one is measured.
     app = await startAppProcess(build, env);
     for (let i = 0; i < CLIENTS; i++) {
@@ -191,25 +197,30 @@ describe(`load on the built app as a process [${backend}]`, () => {
     for (const browser of browsers) await browser.get('/login'); // sessions and CSRF tokens, as the login page gives
     const baselineMb = memoryMb(app.child.pid!, 'VmRSS');
 
-    let peakMb = baselineMb;
-    const sampler = setInterval(() => (peakMb = Math.max(peakMb, memoryMb(app!.child.pid!, 'VmRSS'))), 10);
-    const latencies: number[] = [];
-    let loggingIn = true;
-    const poller = (async () => {
-      while (loggingIn) {
+    /** Probes /healthz/live every 5 ms while `going()`; each answer's time. */
+    const probeLive = async (going: (probes: number) => boolean) => {
+      const times: number[] = [];
+      while (going(times.length)) {
         const sent = performance.now();
         const res = await fetch(`${app!.url}/healthz/live`);
         await res.arrayBuffer();
-        latencies.push(performance.now() - sent);
+        times.push(performance.now() - sent);
         expect(res.status).toBe(200);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-    })();
+      return times;
+    };
+    const idleP99 = percentile(await probeLive((probes) => probes < IDLE_PROBES), 99);
+
+    let peakMb = baselineMb;
+    const sampler = setInterval(() => (peakMb = Math.max(peakMb, memoryMb(app!.child.pid!, 'VmRSS'))), 10);
+    let loggingIn = true;
+    const poller = probeLive(() => loggingIn);
     const started = Date.now();
     const logins = await Promise.all(browsers.map((browser, i) => login(browser, `visitor${i}`)));
     const seconds = (Date.now() - started) / 1000;
     loggingIn = false;
-    await poller;
+    const latencies = await poller;
     clearInterval(sampler);
 
     const p50 = percentile(latencies, 50);
@@ -217,12 +228,12 @@ describe(`load on the built app as a process [${backend}]`, () => {
     console.log(
       `${CLIENTS} logins: ${seconds.toFixed(1)} s; RSS baseline ${baselineMb.toFixed(0)} MB, peak ${peakMb.toFixed(0)} MB ` +
         `(+${(peakMb - baselineMb).toFixed(0)}); /healthz/live over ${latencies.length} polls: p50 ${p50.toFixed(1)} ms, ` +
-        `p99 ${p99.toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+        `p99 ${p99.toFixed(1)} ms (idle before: ${idleP99.toFixed(1)} ms), max ${Math.max(...latencies).toFixed(1)} ms`,
     );
 
     expect(logins.map((res) => res.status)).toEqual(Array(CLIENTS).fill(303));
     expect(peakMb - baselineMb).toBeLessThanOrEqual(LOGIN_RSS_GROWTH_LIMIT_MB);
     expect(latencies.length).toBeGreaterThanOrEqual(20);
-    expect(p99).toBeLessThan(LIVE_P99_LIMIT_MS);
+    expect(p99 - idleP99).toBeLessThan(LIVE_P99_LIMIT_MS);
   });
 });
