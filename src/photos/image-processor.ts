@@ -9,10 +9,10 @@ sharp.cache(false);
 export const THUMBNAIL_EDGE = 400;
 export const PREVIEW_EDGE = 1600;
 
+/** What the header says, read without decoding the pixels: display dimensions, EXIF orientation applied. */
 export interface InspectedImage {
   width: number;
   height: number;
-  takenAt: Date | null;
 }
 
 export interface Renditions {
@@ -24,7 +24,7 @@ export interface Renditions {
 export class ImageRejectedError extends Error {}
 
 /**
- * Reads and re-encodes images with sharp, from a file on disk (never a whole upload in memory). Renditions are WebP,
+ * Reads and re-encodes images with sharp: headers from the spooled upload on disk, pixels from the original's bytes. Renditions are WebP,
  * oriented by EXIF and stripped of all metadata, so nothing an image smuggled in reaches the thumbnail or preview.
  */
 @Injectable()
@@ -35,6 +35,7 @@ export class ImageProcessor {
    */
   private readonly decodeSlots = new Semaphore(availableParallelism());
 
+  /** Reads the header only (cheap, in the upload request): a file whose pixels turn out broken fails later, in `renditions`. */
   async inspect(path: string, maxPixels: number): Promise<InspectedImage> {
     let metadata: Metadata;
     try {
@@ -49,17 +50,17 @@ export class ImageProcessor {
       throw new ImageRejectedError(`is too large: ${width} × ${height} pixels (at most ${Math.round(maxPixels / 1_000_000)} megapixels).`);
     }
     const rotated = orientation >= 5;
-    return { width: rotated ? height : width, height: rotated ? width : height, takenAt: await takenAt(path) };
+    return { width: rotated ? height : width, height: rotated ? width : height };
   }
 
   /**
    * Decodes the whole image once (so truncated or corrupt files are refused here), shrunk to the preview size while
    * decoding where the format allows; the preview and the thumbnail are both encoded from those pixels.
    */
-  async renditions(path: string, maxPixels: number): Promise<Renditions> {
+  async renditions(input: string | Buffer, maxPixels: number): Promise<Renditions> {
     try {
       return await this.decodeSlots.run(async () => {
-        const { data, info } = await sharp(path, { limitInputPixels: maxPixels, failOn: 'warning' })
+        const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'warning' })
           .rotate()
           .resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside', withoutEnlargement: true })
           .raw()
@@ -75,14 +76,15 @@ export class ImageProcessor {
       throw new ImageRejectedError('could not be read as an image; it may be damaged or incomplete.');
     }
   }
-}
 
-async function takenAt(path: string): Promise<Date | null> {
-  try {
-    const tags = await exifr.parse(path, ['DateTimeOriginal', 'CreateDate']);
-    const value = tags?.DateTimeOriginal ?? tags?.CreateDate;
-    return value instanceof Date && !Number.isNaN(value.getTime()) ? value : null;
-  } catch {
-    return null;
+  /** The EXIF capture date, when the image has a readable one. */
+  async takenAt(input: string | Buffer): Promise<Date | null> {
+    try {
+      const tags = await exifr.parse(input, ['DateTimeOriginal', 'CreateDate']);
+      const value = tags?.DateTimeOriginal ?? tags?.CreateDate;
+      return value instanceof Date && !Number.isNaN(value.getTime()) ? value : null;
+    } catch {
+      return null;
+    }
   }
 }

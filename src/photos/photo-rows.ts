@@ -14,9 +14,9 @@ export interface QuotaCorrection {
 
 /**
  * The only writer of photo rows. A row and its bytes in the owner's quota are added and removed together, in one
- * transaction, so an account's bytes used are the sum of its photos' sizes (pending ones included) at every moment,
- * and a crash cannot leave bytes counted without their row (the storage check removes interrupted uploads' rows, and
- * their bytes with them).
+ * transaction, so an account's bytes used are the sum of its photos' sizes (pending and processing ones included,
+ * failed ones not: their bytes go back when they fail) at every moment, and a crash cannot leave bytes counted without
+ * their row (the storage check removes interrupted uploads' rows, and their bytes with them).
  */
 @Injectable()
 export class PhotoRows {
@@ -36,19 +36,47 @@ export class PhotoRows {
     );
   }
 
-  async markReady(photo: Photo): Promise<void> {
-    await retryOnDeadlock(() => this.em.nativeUpdate(Photo, { id: photo.id }, { status: 'ready' }));
-    photo.status = 'ready';
+  /** The original is stored: the row becomes `processing`, and its processing job is written in the same transaction. */
+  async markProcessing(photo: Photo): Promise<void> {
+    await retryOnDeadlock(() => this.em.nativeUpdate(Photo, { id: photo.id, status: 'pending' }, { status: 'processing' }));
+    photo.status = 'processing';
   }
 
-  /** Deletes the photo's row and gives its bytes back; false when it was already gone (nothing given back twice). */
+  /** Every rendition is stored; false when the row is no longer processing (deleted meanwhile, or made ready by another run). */
+  async markReady(photo: Photo, takenAt: Date | null): Promise<boolean> {
+    const updated = await retryOnDeadlock(() =>
+      this.em.nativeUpdate(Photo, { id: photo.id, status: 'processing' }, { status: 'ready', takenAt }),
+    );
+    return updated === 1;
+  }
+
+  /**
+   * The photo could not be decoded: the row stays (its card tells the owner why) but stops counting against the quota,
+   * in one transaction; false when it was no longer processing (nothing given back twice).
+   */
+  async markFailed(photo: Pick<Photo, 'id' | 'ownerId' | 'sizeBytes'>, reason: string): Promise<boolean> {
+    return retryOnDeadlock(() =>
+      this.em.transactional(async (em) => {
+        await this.quota.lock(em, photo.ownerId);
+        const updated = await em.nativeUpdate(Photo, { id: photo.id, status: 'processing' }, { status: 'failed', failureReason: reason });
+        if (updated === 0) return false;
+        await this.quota.release(em, photo.ownerId, photo.sizeBytes);
+        return true;
+      }),
+    );
+  }
+
+  /**
+   * Deletes the photo's row and gives its bytes back (a failed photo's were given back when it failed); false when it
+   * was already gone (nothing given back twice).
+   */
   async remove(photo: Pick<Photo, 'id' | 'ownerId' | 'sizeBytes'>): Promise<boolean> {
     return retryOnDeadlock(() =>
       this.em.transactional(async (em) => {
         await this.quota.lock(em, photo.ownerId);
-        if ((await em.nativeDelete(Photo, { id: photo.id, ownerId: photo.ownerId })) === 0) return false;
-        await this.quota.release(em, photo.ownerId, photo.sizeBytes);
-        return true;
+        const counted = await em.nativeDelete(Photo, { id: photo.id, ownerId: photo.ownerId, status: { $ne: 'failed' } });
+        if (counted === 1) await this.quota.release(em, photo.ownerId, photo.sizeBytes);
+        return counted === 1 || (await em.nativeDelete(Photo, { id: photo.id, ownerId: photo.ownerId, status: 'failed' })) === 1;
       }),
     );
   }
@@ -67,7 +95,7 @@ export class PhotoRows {
       .getConnection()
       .execute(
         'select id, username, used_bytes, counted from (select u.id, u.username, u.used_bytes, ' +
-          '(select coalesce(sum(p.size_bytes), 0) from photos p where p.owner_id = u.id) as counted from users u) t where used_bytes <> counted',
+          "(select coalesce(sum(p.size_bytes), 0) from photos p where p.owner_id = u.id and p.status <> 'failed') as counted from users u) t where used_bytes <> counted",
         [],
         'all',
       );

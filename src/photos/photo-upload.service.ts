@@ -1,7 +1,6 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import { Clock, CLOCK } from '../common/time/clock';
 import type { MultipartFiles } from '../common/http/multipart-files';
 import { AppConfig } from '../config/app-config';
@@ -18,14 +17,14 @@ import { quotaRefusal } from './quota-refusal';
 import { spool, spoolDirOf, SpooledFile } from './upload-spool';
 import { UploadSummary } from './upload-summary';
 
-/** A file that was not stored, and why; the message names the file. */
-class Skipped extends Error {}
+/** A file that was not taken in, and why: the message is a sentence for its owner that names the file. */
+export class UploadRefusedError extends Error {}
 
 /**
- * Takes the files of one upload, one at a time: spool to a temporary file (hashing and measuring), recognise the
- * type by its bytes, refuse duplicates, reserve its bytes in the owner's quota, check and decode the image, then
- * write a `pending` row, the original, a thumbnail and a preview, and mark the row `ready`. A file that fails
- * anywhere leaves no row and no blob, and gives its reserved bytes back.
+ * Takes uploaded files in, one at a time: spool to a temporary file (hashing and measuring), recognise the type by its
+ * bytes, read the header (dimensions, pixel cap) without decoding, refuse duplicates, reserve its bytes in the owner's
+ * quota with a `pending` row, store the original, and mark the row `processing` together with its job; the job makes
+ * the renditions (PhotoProcessing). A file that fails anywhere here leaves no row and no blob, and gives its bytes back.
  */
 @Injectable()
 export class PhotoUploadService {
@@ -44,6 +43,7 @@ export class PhotoUploadService {
     this.spoolDir = spoolDirOf(config);
   }
 
+  /** The files of one multipart request, each taken in by `acceptFile`; one summary of what went in and what did not. */
   async upload(ownerId: string, files: MultipartFiles, signal?: AbortSignal): Promise<UploadSummary> {
     const summary: UploadSummary = { uploaded: [], skipped: [], storageUnavailable: false };
     for await (const file of files) {
@@ -54,9 +54,9 @@ export class PhotoUploadService {
       }
       const spooled = await spool(file.stream, this.spoolDir, signal);
       try {
-        summary.uploaded.push(await this.accept(ownerId, name, spooled, signal));
+        summary.uploaded.push(await this.acceptFile(ownerId, file.filename, spooled, signal));
       } catch (error) {
-        if (error instanceof Skipped) summary.skipped.push(error.message);
+        if (error instanceof UploadRefusedError) summary.skipped.push(error.message);
         else if (error instanceof StorageUnavailableError) {
           summary.storageUnavailable = true;
           summary.skipped.push(`${name} was not stored: photo storage is unavailable. Please try again in a moment.`);
@@ -71,17 +71,21 @@ export class PhotoUploadService {
     return summary;
   }
 
-  private async accept(ownerId: string, name: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
+  /**
+   * Takes one fully received file in (the caller removes the spooled file afterwards) and returns its `processing`
+   * photo. Throws UploadRefusedError when the file is refused, StorageUnavailableError when storage cannot be reached.
+   */
+  async acceptFile(ownerId: string, filename: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
+    const name = cleanDisplayName(filename);
     const { maxFileBytes } = this.config.uploads;
-    if (file.truncated) throw new Skipped(`${name} is larger than ${Math.round(maxFileBytes / 1024 / 1024)} MB.`);
-    if (file.size === 0) throw new Skipped(`${name} is empty.`);
+    if (file.truncated) throw new UploadRefusedError(`${name} is larger than ${Math.round(maxFileBytes / 1024 / 1024)} MB.`);
+    if (file.size === 0) throw new UploadRefusedError(`${name} is empty.`);
     const contentType = await sniffImageType(file.head);
-    if (!contentType) throw new Skipped(`${name} ${NOT_A_SUPPORTED_IMAGE}`);
-    if (await this.em.count(Photo, { ownerId, sha256: file.sha256 })) throw new Skipped(`${name} is already in your library.`);
-    // Refused before the costly decode when it plainly does not fit; the binding check comes with the row, below.
+    if (!contentType) throw new UploadRefusedError(`${name} ${NOT_A_SUPPORTED_IMAGE}`);
+    if (await this.em.count(Photo, { ownerId, sha256: file.sha256 })) throw new UploadRefusedError(`${name} is already in your library.`);
+    // Refused early when it plainly does not fit; the binding check comes with the row, below.
     const usage = await this.quota.usage(ownerId);
-    if (!fits(usage, file.size)) throw new Skipped(quotaRefusal(name, file.size, usage));
-    const { image, renditions } = await this.decode(name, file.path);
+    if (!fits(usage, file.size)) throw new UploadRefusedError(quotaRefusal(name, file.size, usage));
     const photo = this.em.create(
       Photo,
       {
@@ -90,61 +94,54 @@ export class PhotoUploadService {
         contentType,
         sizeBytes: file.size,
         sha256: file.sha256,
-        ...image,
+        ...(await this.header(name, file.path)),
         uploadedAt: this.clock.now(),
         status: 'pending',
         uploader: this.config.instanceId,
       },
       { persist: false },
     );
-    return this.store(photo, file, contentType, renditions, signal);
+    await this.reserve(photo);
+    return this.storeOriginal(photo, file, contentType, signal);
   }
 
-  /** The image's dimensions and capture date, and its thumbnail and preview; a file sharp cannot read is skipped. */
-  private async decode(name: string, path: string) {
-    const { maxPixels } = this.config.uploads;
+  /** The image's dimensions from its header; a file whose header sharp cannot read, or that is too large, is refused. */
+  private async header(name: string, path: string) {
     try {
-      return { image: await this.images.inspect(path, maxPixels), renditions: await this.images.renditions(path, maxPixels) };
+      return await this.images.inspect(path, this.config.uploads.maxPixels);
     } catch (error) {
-      if (error instanceof ImageRejectedError) throw new Skipped(`${name} ${error.message}`);
+      if (error instanceof ImageRejectedError) throw new UploadRefusedError(`${name} ${error.message}`);
       throw error;
     }
   }
 
-  /**
-   * Row first (pending, its bytes counted in the same transaction), then the blobs, then ready; on any failure the blobs
-   * and the row are removed again and the bytes given back.
-   */
-  private async store(
-    photo: Photo,
-    file: SpooledFile,
-    contentType: AcceptedImageType,
-    renditions: { thumbnail: Buffer; preview: Buffer },
-    signal?: AbortSignal,
-  ): Promise<Photo> {
+  /** Writes the `pending` row with its bytes counted, in one transaction: refused when they do not fit or it is a duplicate. */
+  private async reserve(photo: Photo): Promise<void> {
     try {
       if (!(await this.rows.add(photo))) {
-        throw new Skipped(quotaRefusal(photo.displayName, photo.sizeBytes, await this.quota.usage(photo.ownerId)));
+        throw new UploadRefusedError(quotaRefusal(photo.displayName, photo.sizeBytes, await this.quota.usage(photo.ownerId)));
       }
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new Skipped(`${photo.displayName} is already in your library.`);
-      throw error;
-    }
-    const keys = photoKeys(photo);
-    try {
-      await this.storage.put(keys.original, createReadStream(file.path), { contentType, signal });
-      await this.storage.put(keys.thumbnail, Readable.from(renditions.thumbnail), { contentType: 'image/webp', signal });
-      await this.storage.put(keys.preview, Readable.from(renditions.preview), { contentType: 'image/webp', signal });
-      await this.rows.markReady(photo);
-      return photo;
-    } catch (error) {
-      await this.undo(photo, Object.values(keys));
+      if (error instanceof UniqueConstraintViolationException) throw new UploadRefusedError(`${photo.displayName} is already in your library.`);
       throw error;
     }
   }
 
-  private async undo(photo: Photo, keys: string[]): Promise<void> {
-    const results = await Promise.allSettled([...keys.map((key) => this.storage.delete(key)), this.rows.remove(photo)]);
+  /** Stores the original, then marks the row `processing` with its job; on any failure the blob and the row go, with the bytes. */
+  private async storeOriginal(photo: Photo, file: SpooledFile, contentType: AcceptedImageType, signal?: AbortSignal): Promise<Photo> {
+    const { original } = photoKeys(photo);
+    try {
+      await this.storage.put(original, createReadStream(file.path), { contentType, signal });
+      await this.rows.markProcessing(photo);
+      return photo;
+    } catch (error) {
+      await this.undo(photo, original);
+      throw error;
+    }
+  }
+
+  private async undo(photo: Photo, key: string): Promise<void> {
+    const results = await Promise.allSettled([this.storage.delete(key), this.rows.remove(photo)]);
     if (results.some((r) => r.status === 'rejected')) {
       this.logger.warn({ msg: 'Could not fully undo a failed upload; storage:check will clean it', photoId: photo.id });
     }

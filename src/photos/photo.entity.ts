@@ -1,14 +1,19 @@
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
 
-export type PhotoStatus = 'pending' | 'ready';
+/**
+ * `pending`: the upload request is storing the original (internal, never shown). `processing`: the original is stored
+ * and a job makes the thumbnail and preview. `ready`: every blob is stored. `failed`: the file could not be decoded;
+ * its original is removed, its bytes given back, and the row stays to tell the owner why until they delete it.
+ */
+export type PhotoStatus = 'pending' | 'processing' | 'ready' | 'failed';
 
 /**
- * One uploaded photo. Its bytes live in blob storage under keys made from the owner's and the photo's ids; a row is
- * `pending` while those are written and `ready` once they all are, and only ready photos are ever shown.
+ * One uploaded photo. Its bytes live in blob storage under keys made from the owner's and the photo's ids. The gallery
+ * shows every state but `pending`; only ready photos are served as images.
  */
 @Entity({ tableName: 'photos' })
-@Index({ properties: ['ownerId', 'status', 'uploadedAt', 'id'] })
+@Index({ properties: ['ownerId', 'uploadedAt', 'id', 'status'] })
 @Unique({ properties: ['ownerId', 'sha256'] })
 export class Photo {
   @PrimaryKey({ type: 'uuid' })
@@ -47,6 +52,10 @@ export class Photo {
 
   @Property({ type: 'string', length: 16 })
   status: PhotoStatus;
+
+  /** Why a `failed` photo could not be processed, in words for its owner. */
+  @Property({ type: 'string', length: 255, nullable: true })
+  failureReason: string | null = null;
 
   /** The instance (INSTANCE_ID) that wrote the row; lets it remove its own interrupted uploads when it restarts. */
   @Property({ type: 'string', length: 64, nullable: true })

@@ -12,7 +12,7 @@ import { imageEtag, sendImage } from './image-response';
 import { ACCEPTED_IMAGE_MEDIA_TYPES, ACCEPTED_IMAGE_NAMES } from './image-types';
 import { Rendition } from './photo-keys';
 import { PhotoUploadService } from './photo-upload.service';
-import { photoCard, photoDetails } from './photo.view';
+import { photoCard, photoDetails, processingPoll } from './photo.view';
 import { PhotosService } from './photos.service';
 import { StorageQuota } from '../users/storage-quota';
 import { storageUsageView } from '../users/storage-usage.view';
@@ -45,7 +45,23 @@ export class PhotosController {
       acceptedNames: ACCEPTED_IMAGE_NAMES,
       maxUploadMb: Math.round(this.config.uploads.maxFileBytes / 1024 / 1024),
       maxFiles: this.config.uploads.maxFiles,
+      poll: processingPoll(page.photos.some((photo) => photo.status === 'processing')),
     }));
+  }
+
+  /**
+   * The grid's poller: the cards (given as `id`) that are no longer processing, swapped in out of band, and the poller
+   * again with a longer delay while some still are. Without JavaScript, reloading the gallery shows the same.
+   */
+  @Get('processing-photos')
+  async processing(@Res() res: Response, @CurrentUser() user: Express.User, @Query('id') id: unknown, @Query('after') after: unknown) {
+    const ids = (Array.isArray(id) ? id : [id]).filter((value): value is string => typeof value === 'string');
+    const { done, stillProcessing } = await this.photos.doneProcessing(user.id, ids);
+    res.render('partials/photos/processing-done', {
+      layout: false,
+      photos: done.map(photoCard),
+      poll: processingPoll(stillProcessing > 0, Number(after) || undefined),
+    });
   }
 
   @Post('upload-photos')
@@ -68,6 +84,7 @@ export class PhotosController {
     res.status(status).render('partials/photos/upload-result', {
       layout: false,
       photos: summary.uploaded.map(photoCard),
+      poll: processingPoll(summary.uploaded.length > 0),
       storage: storageUsageView(await this.quota.usage(user.id)),
       toasts: [outcome],
     });
@@ -82,7 +99,7 @@ export class PhotosController {
   /** Without JavaScript, the delete button leads here: a page that asks before deleting. */
   @Get('photos/:id/delete')
   async confirmDelete(@Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
-    const photo = await this.photos.findOwned(user.id, id);
+    const photo = await this.photos.findShown(user.id, id);
     res.render('pages/photos/confirm-delete', { title: `Delete ${photo.displayName}?`, photo: photoCard(photo) });
   }
 

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { ImageProcessor } from './image-processor';
+import { PhotoProcessing } from './photo-processing.service';
 import { PhotoUploadService } from './photo-upload.service';
 import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
@@ -17,7 +18,7 @@ import { spoolDirOf } from './upload-spool';
 @Module({
   imports: [UsersModule],
   controllers: [PhotosController],
-  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, PhotoRows],
+  providers: [PhotosService, PhotoUploadService, PhotoProcessing, ImageProcessor, StorageCheckService, PhotoRows],
   exports: [PhotosService, StorageCheckService],
 })
 export class PhotosModule implements OnApplicationBootstrap {

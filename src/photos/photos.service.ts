@@ -3,11 +3,15 @@ import { Inject, Injectable, Logger, NotFoundException, ServiceUnavailableExcept
 import { isUuid } from '../common/is-uuid';
 import { BLOB_STORAGE, BlobDownload, BlobNotFoundError, BlobStorage, StorageUnavailableError } from '../storage/blob-storage.port';
 import { decodeCursor, encodeCursor } from './gallery-cursor';
-import { Photo } from './photo.entity';
+import { Photo, PhotoStatus } from './photo.entity';
 import { ownerPrefix, photoKeys, Rendition } from './photo-keys';
 import { PhotoRows } from './photo-rows';
 
 export const GALLERY_PAGE_SIZE = 30;
+/** The states a gallery card shows; `pending` is an upload still in its request. */
+const SHOWN: PhotoStatus[] = ['processing', 'ready', 'failed'];
+/** Processing cards one poll asks about: a gallery page and a few upload batches. */
+const MAX_WATCHED = 200;
 export const STORAGE_UNAVAILABLE = 'Photo storage is unavailable right now. Please try again in a moment.';
 
 export class PhotoNotFoundException extends NotFoundException {
@@ -43,11 +47,11 @@ export class PhotosService {
       ? { $or: [{ uploadedAt: { $lt: cursor.uploadedAt } }, { uploadedAt: cursor.uploadedAt, id: { $lt: cursor.id } }] }
       : {};
     const order = { uploadedAt: 'desc', id: 'desc' } as const;
-    // Ids first, from the (owner, status, uploaded_at, id) index alone; then those rows. Asked for whole rows in one
+    // Ids first, from the (owner, uploaded_at, id, status) index alone; then those rows. Asked for whole rows in one
     // query, MariaDB chose to walk the index from the newest photo and read ~50,000 entries for a page that deep.
     const page = await this.em.find(
       Photo,
-      { ownerId, status: 'ready', ...older },
+      { ownerId, status: { $ne: 'pending' }, ...older },
       { fields: ['id'], orderBy: order, limit: GALLERY_PAGE_SIZE + 1 },
     );
     const photos = page.length ? await this.em.find(Photo, { id: { $in: page.map((p) => p.id) } }, { orderBy: order }) : [];
@@ -56,8 +60,26 @@ export class PhotosService {
     return { photos: shown, next: more ? encodeCursor(shown[shown.length - 1]) : undefined };
   }
 
+  /** A ready photo of the owner: the only kind whose page and images are served. */
   async findOwned(ownerId: string, id: string): Promise<Photo> {
-    const photo = isUuid(id) ? await this.em.findOne(Photo, { id, ownerId, status: 'ready' }) : null;
+    return this.findIn(ownerId, id, ['ready']);
+  }
+
+  /** A photo of the owner in any state the gallery shows (processing, ready or failed): what can be deleted. */
+  async findShown(ownerId: string, id: string): Promise<Photo> {
+    return this.findIn(ownerId, id, SHOWN);
+  }
+
+  /** Those of the given photos of the owner that are no longer processing (the rest are still being worked on). */
+  async doneProcessing(ownerId: string, ids: string[]): Promise<{ done: Photo[]; stillProcessing: number }> {
+    const valid = ids.filter(isUuid).slice(0, MAX_WATCHED);
+    const photos = valid.length ? await this.em.find(Photo, { id: { $in: valid }, ownerId, status: { $in: SHOWN } }) : [];
+    const done = photos.filter((photo) => photo.status !== 'processing');
+    return { done, stillProcessing: photos.length - done.length };
+  }
+
+  private async findIn(ownerId: string, id: string, states: PhotoStatus[]): Promise<Photo> {
+    const photo = isUuid(id) ? await this.em.findOne(Photo, { id, ownerId, status: { $in: states } }) : null;
     if (!photo) throw new PhotoNotFoundException();
     return photo;
   }
@@ -114,7 +136,7 @@ export class PhotosService {
    * blob (which storage:check removes), never a row without its bytes.
    */
   async delete(ownerId: string, id: string): Promise<Photo> {
-    const photo = await this.findOwned(ownerId, id);
+    const photo = await this.findShown(ownerId, id);
     if (!(await this.rows.remove(photo))) throw new PhotoNotFoundException();
     const results = await Promise.allSettled(Object.values(photoKeys(photo)).map((key) => this.storage.delete(key)));
     if (results.some((r) => r.status === 'rejected')) {

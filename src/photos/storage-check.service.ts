@@ -19,9 +19,9 @@ export interface StorageCheckOptions {
 const BATCH = 500;
 
 export interface StorageReport {
-  /** Blobs with no photo row: removed. */
+  /** Blobs with no photo row, or of a failed photo (which keeps none): removed. */
   orphanBlobs: number;
-  /** Ready photos missing one of their blobs: their rows and remaining blobs removed. */
+  /** Ready photos missing one of their blobs, or processing ones missing their original: rows and remaining blobs removed. */
   missingBlobs: number;
   /** Interrupted uploads (pending for 15 minutes, or this instance's from before its restart): rows and blobs removed. */
   stalePending: number;
@@ -69,23 +69,27 @@ export class StorageCheckService {
 
     const ids = [...blobsByPhoto.keys()];
     for (let i = 0; i < ids.length; i += BATCH) {
-      const known = new Set((await em.find(Photo, { id: { $in: ids.slice(i, i + BATCH) } }, { fields: ['id'] })).map((p) => p.id));
+      const known = new Set(
+        (await em.find(Photo, { id: { $in: ids.slice(i, i + BATCH) }, status: { $ne: 'failed' } }, { fields: ['id'] })).map((p) => p.id),
+      );
       for (const id of ids.slice(i, i + BATCH).filter((id) => !known.has(id))) {
         for (const key of blobsByPhoto.get(id)!) await this.storage.delete(key);
         report.orphanBlobs += blobsByPhoto.get(id)!.length;
       }
     }
 
-    // Only photos older than any upload still in flight: their blobs were all written before the listing began.
+    // Only photos older than any upload still in flight: their blobs were all written before the listing began. (A
+    // processing photo's renditions may be written at any moment; only its original is sure to be there.)
     for (let after = ''; ;) {
       const ready = await em.find(
         Photo,
-        { status: 'ready', uploadedAt: { $lt: cutoff }, id: { $gt: after } },
+        { status: { $in: ['ready', 'processing'] }, uploadedAt: { $lt: cutoff }, id: { $gt: after } },
         { orderBy: { id: 'asc' }, limit: BATCH },
       );
       const broken = ready.filter((photo) => {
         const stored = new Set(blobsByPhoto.get(photo.id) ?? []);
-        return Object.values(photoKeys(photo)).some((key) => !stored.has(key));
+        const keys = photoKeys(photo);
+        return (photo.status === 'ready' ? Object.values(keys) : [keys.original]).some((key) => !stored.has(key));
       });
       for (const photo of broken) await this.remove(photo);
       report.missingBlobs += broken.length;

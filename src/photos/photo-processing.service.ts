@@ -1,0 +1,74 @@
+import { CreateRequestContext, EntityManager } from '@mikro-orm/core';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { BLOB_STORAGE, BlobNotFoundError, BlobStorage } from '../storage/blob-storage.port';
+import { ImageProcessor, ImageRejectedError } from './image-processor';
+import { Photo } from './photo.entity';
+import { photoKeys } from './photo-keys';
+import { PhotoRows } from './photo-rows';
+
+/**
+ * The work after an upload has answered: decode the original once, store the thumbnail and the preview, read the EXIF
+ * capture date and mark the photo `ready`. A file that cannot be decoded is marked `failed` with the reason, its
+ * original removed and its bytes given back. Idempotent: a run after a crash overwrites the renditions and ends the
+ * same way, and a photo that is ready, failed or gone is left as it is.
+ */
+@Injectable()
+export class PhotoProcessing {
+  private readonly logger = new Logger(PhotoProcessing.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
+    private readonly images: ImageProcessor,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly rows: PhotoRows,
+  ) {}
+
+  @CreateRequestContext()
+  async process(photoId: string): Promise<void> {
+    const photo = await this.em.findOne(Photo, { id: photoId });
+    if (photo?.status === 'failed') return this.removeBlobs(photo);
+    if (photo?.status !== 'processing') return;
+    const keys = photoKeys(photo);
+    const original = await this.read(photo, keys.original);
+    if (!original) return;
+    let renditions;
+    try {
+      renditions = await this.images.renditions(original, this.config.uploads.maxPixels);
+    } catch (error) {
+      if (!(error instanceof ImageRejectedError)) throw error;
+      return this.fail(photo, error.message);
+    }
+    const takenAt = await this.images.takenAt(original);
+    await this.storage.put(keys.thumbnail, Readable.from(renditions.thumbnail), { contentType: 'image/webp' });
+    await this.storage.put(keys.preview, Readable.from(renditions.preview), { contentType: 'image/webp' });
+    if (await this.rows.markReady(photo, takenAt)) return;
+    // Made ready by another run (its renditions are these), or deleted meanwhile: then these are orphans.
+    if (!(await this.em.fork().findOne(Photo, { id: photo.id }, { fields: ['id'] }))) await this.removeBlobs(photo);
+  }
+
+  /** The original's bytes (one photo at a time per core, within the upload size limit); null when the photo was deleted meanwhile. */
+  private async read(photo: Photo, key: string): Promise<Buffer | null> {
+    try {
+      return await buffer((await this.storage.get(key)).stream);
+    } catch (error) {
+      if (error instanceof BlobNotFoundError && !(await this.em.fork().findOne(Photo, { id: photo.id }, { fields: ['id'] }))) return null;
+      throw error;
+    }
+  }
+
+  private async fail(photo: Photo, why: string): Promise<void> {
+    const reason = why.charAt(0).toUpperCase() + why.slice(1);
+    await this.rows.markFailed(photo, reason);
+    this.logger.warn({ msg: 'Photo could not be processed', photoId: photo.id, reason });
+    await this.removeBlobs(photo);
+  }
+
+  private async removeBlobs(photo: Photo): Promise<void> {
+    for (const key of Object.values(photoKeys(photo))) await this.storage.delete(key);
+  }
+}
