@@ -122,7 +122,8 @@ export class PhotoUploadService {
         throw new UploadRefusedError(quotaRefusal(photo.displayName, photo.sizeBytes, await this.quota.usage(photo.ownerId)));
       }
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new UploadRefusedError(`${photo.displayName} is already in your library.`);
+      if (error instanceof UniqueConstraintViolationException)
+        throw new UploadRefusedError(`${photo.displayName} is already in your library.`);
       throw error;
     }
   }

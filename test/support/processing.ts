@@ -8,6 +8,9 @@ import { PhotoProcessing } from '../../src/photos/photo-processing.service';
  * (it is idempotent, so a worker doing the same meanwhile changes nothing): an event to wait on, never a sleep.
  */
 export async function photosProcessed(app: INestApplicationContext): Promise<void> {
-  const waiting = await app.get(MikroORM).em.fork().find(Photo, { status: 'processing' }, { fields: ['id'] });
+  const waiting = await app
+    .get(MikroORM)
+    .em.fork()
+    .find(Photo, { status: 'processing' }, { fields: ['id'] });
   for (const photo of waiting) await app.get(PhotoProcessing).process(photo.id);
 }
