@@ -4,6 +4,7 @@ import { Migration20261126110000_password_resets } from './Migration202611261100
 import { Migration20261126120000_roles_and_quotas } from './Migration20261126120000_roles_and_quotas';
 import { Migration20261126121500_photo_uploader } from './Migration20261126121500_photo_uploader';
 import { Migration20261202070000_photo_processing } from './Migration20261202070000_photo_processing';
+import { Migration20261202090000_jobs } from './Migration20261202090000_jobs';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from a folder) so the compiled app, the CLI and the
@@ -16,4 +17,5 @@ export const migrationsList = [
   { name: 'Migration20261126120000_roles_and_quotas', class: Migration20261126120000_roles_and_quotas },
   { name: 'Migration20261126121500_photo_uploader', class: Migration20261126121500_photo_uploader },
   { name: 'Migration20261202070000_photo_processing', class: Migration20261202070000_photo_processing },
+  { name: 'Migration20261202090000_jobs', class: Migration20261202090000_jobs },
 ];
