@@ -1,23 +1,26 @@
 import { CreateRequestContext, EntityManager } from '@mikro-orm/core';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { JobHandlers } from '../jobs/job-handlers';
 import { BLOB_STORAGE, BlobNotFoundError, BlobStorage } from '../storage/blob-storage.port';
 import { ImageProcessor, ImageRejectedError } from './image-processor';
 import { Photo } from './photo.entity';
 import { photoKeys } from './photo-keys';
 import { PhotoRows } from './photo-rows';
+import { PROCESS_PHOTO } from './process-photo.job';
 
 /**
  * The work after an upload has answered: decode the original once, store the thumbnail and the preview, read the EXIF
  * capture date and mark the photo `ready`. A file that cannot be decoded is marked `failed` with the reason, its
  * original removed and its bytes given back. Idempotent: a run after a crash overwrites the renditions and ends the
- * same way, and a photo that is ready, failed or gone is left as it is.
+ * same way, and a photo that is ready, failed or gone is left as it is. Runs as the PROCESS_PHOTO job, on the workers;
+ * a job whose process died is taken again once its lease expires (or when its instance restarts).
  */
 @Injectable()
-export class PhotoProcessing {
+export class PhotoProcessing implements OnModuleInit {
   private readonly logger = new Logger(PhotoProcessing.name);
 
   constructor(
@@ -26,7 +29,12 @@ export class PhotoProcessing {
     private readonly images: ImageProcessor,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly rows: PhotoRows,
+    private readonly handlers: JobHandlers,
   ) {}
+
+  onModuleInit(): void {
+    this.handlers.register(PROCESS_PHOTO, ({ photoId }) => this.process(photoId));
+  }
 
   @CreateRequestContext()
   async process(photoId: string): Promise<void> {

@@ -1,8 +1,10 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable } from '@nestjs/common';
 import { retryOnDeadlock } from '../database/retry-on-deadlock';
+import { JobQueue } from '../jobs/job-queue';
 import { StorageQuota } from '../users/storage-quota';
 import { Photo } from './photo.entity';
+import { PROCESS_PHOTO } from './process-photo.job';
 
 /** An account whose bytes used were not the sum of its photos' sizes, and what they are now. */
 export interface QuotaCorrection {
@@ -23,6 +25,7 @@ export class PhotoRows {
   constructor(
     private readonly em: EntityManager,
     private readonly quota: StorageQuota,
+    private readonly jobs: JobQueue,
   ) {}
 
   /** Writes the photo's row and counts its bytes; false (nothing written) when they would exceed the owner's quota. */
@@ -36,9 +39,18 @@ export class PhotoRows {
     );
   }
 
-  /** The original is stored: the row becomes `processing`, and its processing job is written in the same transaction. */
+  /**
+   * The original is stored: the row becomes `processing` and its processing job is written in the same transaction,
+   * so a processing photo always has its job and a job never points at a row that did not commit.
+   */
   async markProcessing(photo: Photo): Promise<void> {
-    await retryOnDeadlock(() => this.em.nativeUpdate(Photo, { id: photo.id, status: 'pending' }, { status: 'processing' }));
+    await retryOnDeadlock(() =>
+      this.em.transactional(async (em) => {
+        if ((await em.nativeUpdate(Photo, { id: photo.id, status: 'pending' }, { status: 'processing' })) === 1) {
+          this.jobs.enqueue(em, PROCESS_PHOTO, { photoId: photo.id });
+        }
+      }),
+    );
     photo.status = 'processing';
   }
 

@@ -12,11 +12,12 @@ import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
 import { UsersModule } from '../users/users.module';
+import { JobsModule } from '../jobs/jobs.module';
 import { PhotoRows } from './photo-rows';
 import { spoolDirOf } from './upload-spool';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, JobsModule],
   controllers: [PhotosController],
   providers: [PhotosService, PhotoUploadService, PhotoProcessing, ImageProcessor, StorageCheckService, PhotoRows],
   exports: [PhotosService, StorageCheckService],

@@ -1,4 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
+import { JobWorkers } from '../../src/jobs/job-workers';
 import { Photo } from '../../src/photos/photo.entity';
 import { PhotoProcessing } from '../../src/photos/photo-processing.service';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
@@ -30,7 +31,8 @@ describe.each(backends())('photo processing [%s]', (backend) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(backend);
+    // No workers: each test sees its photos processing until it has them processed (photosProcessed).
+    t = await createTestApp(backend, { env: { ROLE: 'web' } });
     storage = t.app.get(BLOB_STORAGE);
   });
 
@@ -155,5 +157,17 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'ready' });
     expect(await blobKeys(`${photo.ownerId}/${id}/`)).toHaveLength(3);
     expect(await usedBytes('crashy')).toBe(photo.sizeBytes);
+  });
+
+  it('runs the processing job of an upload on the workers, also those of an instance that stopped before running it', async () => {
+    const browser = await loggedInBrowser(t.app, 'queued');
+    await upload(browser, [{ name: 'later.jpg', data: await jpeg(640, 480, next()) }]);
+    const [id] = photoIds((await browser.get('/')).text);
+    const restarted = await t.restart(); // same database: the job written with the row is still queued
+    const workers = restarted.get(JobWorkers);
+    await workers.start();
+    await workers.idle();
+    expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'ready' });
+    expect(cardStates((await browser.get('/')).text)[id]).toBe('ready');
   });
 });

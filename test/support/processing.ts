@@ -1,13 +1,17 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import { JobWorkers } from '../../src/jobs/job-workers';
 import { Photo } from '../../src/photos/photo.entity';
 import { PhotoProcessing } from '../../src/photos/photo-processing.service';
 
 /**
- * Waits until every photo the upload requests left `processing` is ready or failed, by doing their processing here
- * (it is idempotent, so a worker doing the same meanwhile changes nothing): an event to wait on, never a sleep.
+ * Resolves once every photo the uploads left `processing` is ready or failed — an event to wait on, never a sleep.
+ * With workers (the default ROLE=all) it waits until they have run every due job; an app without them (ROLE=web,
+ * where a test wants to see photos while they are processing) has the processing done here, as its job would.
  */
 export async function photosProcessed(app: INestApplicationContext): Promise<void> {
+  const workers = app.get(JobWorkers);
+  if (workers.started) return workers.idle();
   const waiting = await app
     .get(MikroORM)
     .em.fork()
