@@ -1,5 +1,6 @@
 import { Browser, loggedInBrowser } from '../support/browser';
 import { jpeg } from '../support/images';
+import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { photoIds, upload } from '../support/uploads';
@@ -17,6 +18,7 @@ describe.each(backends())('what the browser keeps [%s]', (backend) => {
     t = await createTestApp(backend);
     admin = await loggedInBrowser(t.app, 'keeper'); // the first account: an admin
     await upload(admin, [{ name: 'private.jpg', data: await jpeg(320, 240, 9) }]);
+    await photosProcessed(t.app);
     photoId = photoIds((await admin.get('/')).text)[0];
   });
 

@@ -9,6 +9,7 @@ import { User } from '../../src/users/user.entity';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { Browser, loggedInBrowser } from '../support/browser';
 import { HostileUpload, hostileUploads, BROKEN } from '../support/hostile-corpus';
+import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { asBuffer, decodeEntities, photoIds, sha256, uploadRaw } from '../support/uploads';
@@ -63,6 +64,7 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
     const blobsBefore = await blobKeys();
     const outcomes: Array<{ file: string; outcome: string }> = [];
     const accepted: Array<{ item: HostileUpload; photo: Photo }> = [];
+    const taken: Array<{ item: HostileUpload; photo: Photo }> = [];
 
     // Files with hostile names go one per request (their names cannot be picked out of a summary); the rest in batches.
     const named = corpus.filter((c) => !c.kind.startsWith('hostile'));
@@ -88,8 +90,7 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
       for (const item of batch) {
         const photo = bySha.get(sha256(item.data));
         if (photo) {
-          accepted.push({ item, photo });
-          outcomes.push({ file: `${item.kind}: ${item.name}`, outcome: item.expect === 'reject' ? 'accepted, but must be refused' : 'ok' });
+          taken.push({ item, photo }); // judged once processed: a file whose header reads but whose pixels do not fails there
           continue;
         }
         if (unreadable || (raw && message === 'No photos uploaded.')) {
@@ -109,12 +110,42 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
         });
       }
     }
+    await photosProcessed(t.app);
+    const failed: Photo[] = [];
+    for (const { item, photo } of taken) {
+      const { status, failureReason } = await em().findOneOrFail(Photo, { id: photo.id });
+      const file = `${item.kind}: ${item.name}`;
+      if (status === 'ready') {
+        accepted.push({ item, photo });
+        outcomes.push({ file, outcome: item.expect === 'reject' ? 'accepted, but must be refused' : 'ok' });
+        continue;
+      }
+      failed.push(photo);
+      const reason = `${failureReason!.charAt(0).toLowerCase()}${failureReason!.slice(1)}`;
+      outcomes.push({
+        file,
+        outcome:
+          item.expect === 'accept'
+            ? `failed in processing, but must be accepted: ${reason}`
+            : (item.reason ?? BROKEN).test(reason)
+              ? 'ok'
+              : `failed in processing with "${reason}"`,
+      });
+    }
     expect(outcomes.filter((o) => o.outcome !== 'ok')).toEqual([]);
 
-    // Nothing from a refused file: only the accepted photos' rows, each with exactly its three blobs; no spooled file.
+    // Nothing from a refused file: only the accepted photos' rows, each with exactly its three blobs, and the rows of
+    // those that failed in processing (which keep no blob); no spooled file.
     const rowsAfter = await em().find(Photo, {});
-    expect(rowsAfter.map((p) => p.id).sort()).toEqual([...rowsBefore.map((p) => p.id), ...accepted.map((a) => a.photo.id)].sort());
-    expect(rowsAfter.every((p) => p.status === 'ready')).toBe(true);
+    expect(rowsAfter.map((p) => p.id).sort()).toEqual(
+      [...rowsBefore.map((p) => p.id), ...accepted.map((a) => a.photo.id), ...failed.map((p) => p.id)].sort(),
+    );
+    expect(
+      rowsAfter
+        .filter((p) => p.status !== 'ready')
+        .map((p) => [p.id, p.status])
+        .sort(),
+    ).toEqual(failed.map((p) => [p.id, 'failed']).sort());
     const expectedBlobs = accepted.flatMap(({ photo }) => {
       const ext = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif' }[photo.contentType];
       return [`original.${ext}`, 'preview.webp', 'thumb.webp'].map((name) => `${ownerId}/${photo.id}/${name}`);

@@ -12,6 +12,7 @@ import { Browser, login, loggedInBrowser, STRONG_PASSWORD } from '../support/bro
 import { untilFolderHolds } from '../support/folder-watch';
 import { jpeg } from '../support/images';
 import { PrivateMariaDb, startPrivateMariaDb } from '../support/private-mariadb';
+import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { decodeEntities, photoIds, upload } from '../support/uploads';
@@ -87,6 +88,7 @@ withMysql('outages [mysql] (with Azurite)', () => {
       expect(await blobsOf(`${ownerId}/`)).toEqual([]);
       // Same app, no restart: the next upload goes through.
       const again = await upload(browser, [{ name: 'after.jpg', data: await jpeg(640, 480, 2) }], { htmx: true });
+      await photosProcessed(t.app);
       expect(again.status).toBe(200);
       const [id] = photoIds(again.text);
       expect((await blobsOf(`${ownerId}/${id}/`)).sort()).toEqual([

@@ -5,6 +5,7 @@ import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { Browser, loggedInBrowser } from '../support/browser';
 import { jpeg } from '../support/images';
+import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { decodeEntities, flashAfter, photoIds, upload } from '../support/uploads';
@@ -71,6 +72,7 @@ describe.each(backends())('storage quotas [%s]', (backend) => {
       );
     });
 
+    await photosProcessed(t.app);
     const user = await account('racer');
     const photos = await em().find(Photo, { ownerId: user.id });
     expect(photos).toHaveLength(2);

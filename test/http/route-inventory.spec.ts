@@ -3,6 +3,7 @@ import { Photo } from '../../src/photos/photo.entity';
 import { Browser, loggedInBrowser } from '../support/browser';
 import { jpeg } from '../support/images';
 import { routesOf } from '../support/routes';
+import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { photoIds, upload } from '../support/uploads';
@@ -54,6 +55,7 @@ describe.each(backends())('route inventory [%s]', (backend) => {
     owner = await loggedInBrowser(t.app, 'owner');
     stranger = await loggedInBrowser(t.app, 'stranger');
     await upload(owner, [{ name: 'mine.jpg', data: await jpeg(320, 240, 4242) }]);
+    await photosProcessed(t.app);
     photoId = photoIds((await owner.get('/')).text)[0];
   });
 

@@ -8,6 +8,7 @@ import { PhotoRows, QuotaCorrection } from '../../src/photos/photo-rows';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { loggedInBrowser } from '../support/browser';
+import { photosProcessed } from '../support/processing';
 import { jpeg } from '../support/images';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
@@ -38,6 +39,7 @@ describe.each(backends())('storage check [%s]', (backend) => {
       { name: 'healthy.jpg', data: await jpeg(300, 200, 1) },
       { name: 'broken.jpg', data: await jpeg(300, 200, 2) },
     ]);
+    await photosProcessed(t.app);
     const [healthy, broken] = await Promise.all(
       ['healthy.jpg', 'broken.jpg'].map((displayName) => em().findOneOrFail(Photo, { displayName })),
     );
@@ -172,6 +174,7 @@ describe('storage outage during an upload', () => {
     for await (const blob of storage.list('')) keys.push(blob.key);
     expect(keys).toEqual([]);
     await upload(browser, [{ name: 'after.jpg', data: await jpeg(400, 300, 9) }]);
+    await photosProcessed(t.app);
     const [id] = photoIds((await browser.get('/')).text);
     expect(id).toBeDefined();
 
