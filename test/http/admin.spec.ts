@@ -9,6 +9,7 @@ import { Browser, loggedInBrowser, login, register, STRONG_PASSWORD } from '../s
 import { jpeg } from '../support/images';
 import { routesOf } from '../support/routes';
 import { readOutbox } from '../support/smtp';
+import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import { decodeEntities, upload } from '../support/uploads';
@@ -261,6 +262,7 @@ describe.each(backends())('administration [%s]', (backend) => {
           ])
         ).status,
       ).toBe(303);
+      await photosProcessed(t.app);
       await new Browser(t.app).submit('/forgot-password', { email: 'doomed@example.com' }, { from: '/forgot-password' });
       await t.app.get(Mailer).idle(); // the link is issued after the answer
       const storage = t.app.get<BlobStorage>(BLOB_STORAGE);

@@ -10,6 +10,7 @@ import { AppProcess, builtApp, runCli, startAppProcess } from '../support/app-pr
 import { Azurite, startAzurite } from '../support/azurite';
 import { Browser, loggedInBrowser, login } from '../support/browser';
 import { untilFolderHolds } from '../support/folder-watch';
+import { galleryProcessed } from '../support/processing';
 import { jpeg } from '../support/images';
 import { slowUpload } from '../support/slow-upload';
 import { backends, createTestDatabase, TestDatabase } from '../support/test-database';
@@ -129,6 +130,7 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
     await app.waitForLog(logged('Storage check finished')); // from here on only uploads talk to storage
     const browser = await loggedInBrowser(app.url, 'crashy');
     expect((await upload(browser, [{ name: 'kept.jpg', data: await jpeg(800, 600, 100) }])).status).toBe(303);
+    await galleryProcessed(browser); // its processing job is done with storage too
 
     // Storage stops answering (connections accepted, never served), so the next upload hangs after writing its row:
     // the app writes the pending row first, then connects to storage to store the original. Killed at that moment.
@@ -161,6 +163,23 @@ describe.each(backends())('restarts: the built app as a process [%s]', (backend)
     const gallery = (await again.get('/')).text;
     expect(photoIds(gallery)).toHaveLength(1);
     expect(gallery).toContain('kept.jpg');
+  }, 90_000);
+
+  it('after kill -9 with a photo still processing, its job runs at the next start and the photo becomes ready', async () => {
+    // Workers off: the upload leaves its photo processing and its job queued, as a crash before the job ran would.
+    app = await startAppProcess(build, { ...env, ROLE: 'web' });
+    const browser = await loggedInBrowser(app.url, 'interrupted');
+    expect((await upload(browser, [{ name: 'unfinished.jpg', data: await jpeg(800, 600, 102) }])).status).toBe(303);
+    const [id] = photoIds((await browser.get('/')).text);
+    expect((await browser.get('/')).text).toContain(`data-photo-id="${id}" data-photo-state="processing"`);
+    app.child.kill('SIGKILL');
+    expect(await app.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+    app = await startAppProcess(build, env);
+    const again = new Browser(app.url);
+    await login(again, 'interrupted');
+    expect(await galleryProcessed(again)).toContain(`data-photo-id="${id}" data-photo-state="ready"`);
+    expect((await again.get(`/photos/${id}/thumbnail`)).status).toBe(200);
   }, 90_000);
 });
 
