@@ -7,6 +7,7 @@ const os = require('node:os');
 const { embedded, mysqlAzure } = require('./lib/setups');
 const { markdown, writeJson } = require('./lib/report');
 const { uploadFigure } = require('./figures/upload');
+const { renditionsFigure } = require('./figures/renditions');
 const { memoryFigure } = require('./figures/memory');
 const { galleryFigure } = require('./figures/gallery');
 const { thumbnailFigure } = require('./figures/thumbnail');
@@ -38,11 +39,16 @@ async function runSetup(setup, plan) {
   try {
     log(`\n## ${setup.name}\nMemory (two fresh app starts)`);
     figures.memory = await memoryFigure({ setup, plan, log });
-    const app = await setup.startApp();
+    // The upload request alone first (web role: the jobs wait), then the same app with its workers making renditions.
+    let app = await setup.startApp({ ROLE: 'web' });
     try {
       log('Upload ingest');
-      const { clients, result } = await uploadFigure({ app, setup, plan, log });
+      const { clients, files, result } = await uploadFigure({ app, setup, plan, log });
       figures.upload = result;
+      log('Renditions');
+      const renditions = await renditionsFigure({ queued: app, setup, clients, files, log });
+      app = renditions.app;
+      figures.renditions = renditions.result;
       log('Thumbnail delivery');
       figures.thumbnail = await thumbnailFigure({ app, clients, plan, log });
       log('Gallery');

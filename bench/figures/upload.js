@@ -1,6 +1,7 @@
 'use strict';
-// Upload ingest: MB/s through the app (spool, hash, sniff, decode, thumbnail + preview, store) versus MB/s
-// writing the same bytes straight to the same storage with the app's own adapter.
+// Upload ingest: MB/s through the app's upload request (spool, hash, sniff, read the header, store the original,
+// queue its processing) versus MB/s writing the same bytes straight to the same storage with the app's own adapter.
+// The app runs ROLE=web here, so its requests have the cores to themselves; the renditions figure runs the jobs after.
 const { photos } = require('../lib/images');
 const { openStorage, writeStraight } = require('../lib/storage');
 const { sampleRss } = require('../lib/rss');
@@ -27,6 +28,7 @@ async function uploadFigure({ app, setup, plan, log }) {
 
   return {
     clients, // reused by the thumbnail figure (their photos are real uploads)
+    files, // processed by the renditions figure
     result: {
       files: files.length,
       meanFileMb: through.bytes / files.length / 1e6,

@@ -11,10 +11,11 @@ const ROOT = join(__dirname, '..', '..');
 
 /**
  * env: extra environment (DATABASE_URL, AZURE_STORAGE_CONNECTION_STRING, …).
- * Returns { url, pid, dataDir, rssMb(), peakRssMb(), stop() }.
+ * dataDir and port: another app's, to start it again on its data at its address (see setups' restartApp).
+ * Returns { url, port, pid, dataDir, rssMb(), peakRssMb(), stop({ keepData }) }.
  */
-async function startApp({ env = {}, dataDir, log = false } = {}) {
-  const port = await freePort();
+async function startApp({ env = {}, dataDir, port, log = false } = {}) {
+  port = port || (await freePort());
   const ownDataDir = !dataDir;
   dataDir = dataDir || mkdtempSync(join(tmpdir(), 'photosphere-bench-'));
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
@@ -50,13 +51,15 @@ async function startApp({ env = {}, dataDir, log = false } = {}) {
   };
   return {
     url,
+    port,
     pid: child.pid,
     dataDir,
     /** The last lines the app wrote to stderr, and whether it has exited (for error messages). */
     stderrTail: () => (exited ? `[exited] ${stderr}` : stderr),
     rssMb: () => status('VmRSS'),
     peakRssMb: () => status('VmHWM'),
-    async stop() {
+    /** keepData: leave DATA_DIR for an app started again on it. */
+    async stop({ keepData = false } = {}) {
       if (!exited) {
         const gone = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
@@ -64,7 +67,7 @@ async function startApp({ env = {}, dataDir, log = false } = {}) {
         await gone;
         clearTimeout(timer);
       }
-      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir && !keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -19,6 +19,17 @@ function rows(f) {
       mark(u.met),
     ]);
   }
+  if (f.renditions) {
+    const r = f.renditions;
+    out.push([
+      `Renditions by the workers: the same ${r.files} files`,
+      `${n(r.workerPhotosPerSec, 2)} photos/s`,
+      `${n(r.sharpPhotosPerSec, 2)} photos/s standalone sharp`,
+      n(r.ratio, 2),
+      '≥ 0.8',
+      mark(r.met),
+    ]);
+  }
   if (f.memory) {
     const m = f.memory;
     out.push([

@@ -1,6 +1,7 @@
 'use strict';
 // The configurations the figures run in: the embedded default (SQLite + local disk), and MySQL/MariaDB + Azure
 // Blob Storage (Azurite) when BENCH_DATABASE_URL is set. Every app start gets a fresh database and storage.
+const { rmSync } = require('node:fs');
 const { join } = require('node:path');
 const { startApp } = require('./app-process');
 const { startAzurite } = require('./azurite');
@@ -9,7 +10,9 @@ function embedded() {
   return {
     name: 'SQLite + local disk',
     async prepare() {},
-    startApp: () => startApp(),
+    startApp: (env = {}) => startApp({ env }),
+    /** The same database, data and address, in a new process (the old one stopped with keepData); it owns the data now. */
+    restartApp: async (app, env = {}) => adopt(await startApp({ env, dataDir: app.dataDir, port: app.port })),
     database: (app) => ({ driver: 'sqlite', file: join(app.dataDir, 'photosphere.sqlite') }),
     baselineStorage: (app) => ({ driver: 'local', root: join(app.dataDir, 'baseline-photos') }),
     async close() {},
@@ -30,6 +33,12 @@ function mysqlAzure(url) {
     return u.toString();
   };
   const dbOf = (app) => app.benchDatabase;
+  const appEnv = (db, container) => ({
+    DATABASE_URL: urlFor(db),
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+    AZURE_STORAGE_CONTAINER: container,
+  });
+  const onDatabase = (app, db, container) => Object.assign(app, { benchDatabase: db, benchContainer: container });
   return {
     name: `${driver === 'mariadb' ? 'MariaDB' : 'MySQL'} + Azure Blob (Azurite)`,
     async prepare() {
@@ -42,20 +51,19 @@ function mysqlAzure(url) {
       });
       azurite = await startAzurite();
     },
-    async startApp() {
+    async startApp(env = {}) {
       const db = `bench_${process.pid}_${++starts}`;
       await admin.query(`CREATE DATABASE \`${db}\``);
       created.push(db);
-      const app = await startApp({
-        env: {
-          DATABASE_URL: urlFor(db),
-          AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
-          AZURE_STORAGE_CONTAINER: `photos-${starts}`,
-        },
+      return onDatabase(await startApp({ env: { ...appEnv(db, `photos-${starts}`), ...env } }), db, `photos-${starts}`);
+    },
+    async restartApp(app, env = {}) {
+      const again = await startApp({
+        env: { ...appEnv(app.benchDatabase, app.benchContainer), ...env },
+        dataDir: app.dataDir,
+        port: app.port,
       });
-      app.benchDatabase = db;
-      app.benchContainer = `photos-${starts}`;
-      return app;
+      return adopt(onDatabase(again, app.benchDatabase, app.benchContainer));
     },
     database: (app) => ({ driver, url: urlFor(dbOf(app)) }),
     baselineStorage: (app) => ({
@@ -74,6 +82,16 @@ function mysqlAzure(url) {
       await azurite?.stop();
     },
   };
+}
+
+/** An app started on another's DATA_DIR removes it when it stops, as the first one would have. */
+function adopt(app) {
+  const stop = app.stop;
+  app.stop = async (options = {}) => {
+    await stop(options);
+    if (!options.keepData) rmSync(app.dataDir, { recursive: true, force: true });
+  };
+  return app;
 }
 
 module.exports = { embedded, mysqlAzure };
