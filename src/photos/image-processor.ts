@@ -60,7 +60,7 @@ export class ImageProcessor {
   async renditions(input: string | Buffer, maxPixels: number): Promise<Renditions> {
     try {
       return await this.decodeSlots.run(async () => {
-        const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'warning' })
+        const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true })
           .rotate()
           .resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside', withoutEnlargement: true })
           .raw()

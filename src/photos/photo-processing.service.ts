@@ -1,7 +1,11 @@
 import { CreateRequestContext, EntityManager } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { PRIVATE_DIR_MODE, writeNewPrivateFile } from '../common/private-files';
 import { Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { JobHandlers } from '../jobs/job-handlers';
@@ -22,6 +26,8 @@ import { PROCESS_PHOTO } from './process-photo.job';
 @Injectable()
 export class PhotoProcessing implements OnModuleInit {
   private readonly logger = new Logger(PhotoProcessing.name);
+  /** This instance's copies of originals being processed: decoded from a file, a 30 MB original is never in memory. */
+  private readonly workDir: string;
 
   constructor(
     private readonly em: EntityManager,
@@ -30,9 +36,17 @@ export class PhotoProcessing implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly rows: PhotoRows,
     private readonly handlers: JobHandlers,
-  ) {}
+    private readonly adapterHost: HttpAdapterHost,
+  ) {
+    this.workDir = join(config.dataDir, 'tmp', 'processing', config.instanceId);
+  }
 
-  onModuleInit(): void {
+  /**
+   * Registers the job's handler. An instance starting (not `npm run cli`) first empties its own folder of originals
+   * being processed: before its workers start, so none is in use.
+   */
+  async onModuleInit(): Promise<void> {
+    if (this.adapterHost.httpAdapter) await rm(this.workDir, { recursive: true, force: true });
     this.handlers.register(PROCESS_PHOTO, ({ photoId }) => this.process(photoId));
   }
 
@@ -41,9 +55,16 @@ export class PhotoProcessing implements OnModuleInit {
     const photo = await this.em.findOne(Photo, { id: photoId });
     if (photo?.status === 'failed') return this.removeBlobs(photo);
     if (photo?.status !== 'processing') return;
+    const original = join(this.workDir, `${photo.id}-${randomUUID()}`);
+    try {
+      if (await this.copyOriginal(photo, original)) await this.processFile(photo, original);
+    } finally {
+      await rm(original, { force: true });
+    }
+  }
+
+  private async processFile(photo: Photo, original: string): Promise<void> {
     const keys = photoKeys(photo);
-    const original = await this.read(photo, keys.original);
-    if (!original) return;
     let renditions;
     try {
       renditions = await this.images.renditions(original, this.config.uploads.maxPixels);
@@ -59,12 +80,14 @@ export class PhotoProcessing implements OnModuleInit {
     if (!(await this.em.fork().findOne(Photo, { id: photo.id }, { fields: ['id'] }))) await this.removeBlobs(photo);
   }
 
-  /** The original's bytes (one photo at a time per core, within the upload size limit); null when the photo was deleted meanwhile. */
-  private async read(photo: Photo, key: string): Promise<Buffer | null> {
+  /** Copies the original from storage into `path`; false when the photo was deleted meanwhile (its blob is gone). */
+  private async copyOriginal(photo: Photo, path: string): Promise<boolean> {
     try {
-      return await buffer((await this.storage.get(key)).stream);
+      await mkdir(this.workDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      await writeNewPrivateFile(path, (await this.storage.get(photoKeys(photo).original)).stream, []);
+      return true;
     } catch (error) {
-      if (error instanceof BlobNotFoundError && !(await this.em.fork().findOne(Photo, { id: photo.id }, { fields: ['id'] }))) return null;
+      if (error instanceof BlobNotFoundError && !(await this.em.fork().findOne(Photo, { id: photo.id }, { fields: ['id'] }))) return false;
       throw error;
     }
   }
