@@ -46,7 +46,7 @@ async function runSetup(setup, plan) {
       const { clients, files, result } = await uploadFigure({ app, setup, plan, log });
       figures.upload = result;
       log('Renditions');
-      const renditions = await renditionsFigure({ queued: app, setup, clients, files, log });
+      const renditions = await renditionsFigure({ queued: app, setup, files, log });
       app = renditions.app;
       figures.renditions = renditions.result;
       log('Thumbnail delivery');

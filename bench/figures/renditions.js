@@ -7,6 +7,7 @@ const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { promisify } = require('node:util');
+const { openStorage } = require('../lib/storage');
 
 /** Standalone sharp on the files, written to a temp folder first (as the app reads its originals from storage). */
 async function sharpCeiling(files) {
@@ -25,21 +26,24 @@ async function sharpCeiling(files) {
 /**
  * `queued`: the web-only app that took the uploads in (its jobs wait in the table). It is stopped and the app started
  * again on the same data with its workers (ROLE=all, the default); photos/s counts from the moment it answers to the
- * last photo ready, from the uploaders' galleries asked every 50 ms (photos finished before it answered are subtracted).
+ * last preview stored, looked for every 50 ms (photos finished before it answered are subtracted).
  * Returns the new app, which serves the figures after this one.
  */
-async function renditionsFigure({ queued, setup, clients, files, log }) {
+async function renditionsFigure({ queued, setup, files, log }) {
   const before = await sharpCeiling(files);
   log(`  standalone sharp: ${before.toFixed(2)} photos/s`);
   await queued.stop({ keepData: true });
   const started = Date.now();
   const app = await setup.restartApp(queued);
   const answered = Date.now();
-  // Counted on the uploaders' galleries (the cards' data-photo-state), not by reading the database beside the app:
-  // on SQLite such a reader locks the file against the workers' writes and turns them into retries.
+  // Counted as the previews in the app's storage (each is written just before its photo is marked ready), not by
+  // reading the database beside the app (on SQLite such a reader locks the file against the workers' writes) nor by
+  // asking for pages (which would take CPU from the workers).
+  const storage = await openStorage(setup.appStorage(app));
   const ready = async () => {
-    const pages = await Promise.all(clients.map((client) => client.get('/')));
-    return pages.reduce((sum, page) => sum + (page.body.match(/data-photo-state="ready"/g) ?? []).length, 0);
+    let previews = 0;
+    for await (const blob of storage.list('')) if (blob.key.endsWith('/preview.webp')) previews++;
+    return previews;
   };
   const atAnswer = await ready();
   for (;;) {

@@ -15,6 +15,7 @@ function embedded() {
     restartApp: async (app, env = {}) => adopt(await startApp({ env, dataDir: app.dataDir, port: app.port })),
     database: (app) => ({ driver: 'sqlite', file: join(app.dataDir, 'photosphere.sqlite') }),
     baselineStorage: (app) => ({ driver: 'local', root: join(app.dataDir, 'baseline-photos') }),
+    appStorage: (app) => ({ driver: 'local', root: join(app.dataDir, 'photos') }),
     async close() {},
   };
 }
@@ -71,6 +72,7 @@ function mysqlAzure(url) {
       connectionString: azurite.connectionString,
       container: `baseline-${app.benchContainer}`,
     }),
+    appStorage: (app) => ({ driver: 'azure', connectionString: azurite.connectionString, container: app.benchContainer }),
     /** SQL statements the server has run so far (all connections): for counting queries per request. */
     async questions() {
       const [rows] = await admin.query("SHOW GLOBAL STATUS LIKE 'Questions'");
