@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import { createServer, Server, Socket } from 'node:net';
+import { join } from 'node:path';
 import { databaseOptions } from '../../src/database/database-options';
 import { Job } from '../../src/jobs/job.entity';
 import { AppProcess, builtApp, freePort, runCli, startAppProcess } from '../support/app-process';
@@ -89,7 +90,10 @@ describe.each(backends())('jobs across processes [%s]', (backend) => {
   }, 120_000);
 
   it('`jobs` prints one line per state and each failed job with its reason; --retry-failed queues them again', async () => {
-    const orm = await MikroORM.init(databaseOptions(db));
+    // The app's database: on SQLite the file the processes use in DATA_DIR.
+    const database =
+      db.database.driver === 'sqlite' ? { driver: 'sqlite' as const, file: join(db.dataDir, 'photosphere.sqlite') } : db.database;
+    const orm = await MikroORM.init(databaseOptions({ database }));
     try {
       await orm.getMigrator().up();
       const em = orm.em.fork();
