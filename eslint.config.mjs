@@ -36,7 +36,7 @@ const ALLOWED = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'public/vendor/**'] },
+  { ignores: ['dist/**', '.build-test/**', 'node_modules/**', 'coverage/**', 'bench/results/**', 'public/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,7 @@ import { EntityManager, FilterQuery, LockMode, MikroORM, UniqueConstraintViolati
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock, CLOCK } from '../common/time/clock';
-import { Job, JOB_STATES, JobState } from './job.entity';
+import { Job, JobState } from './job.entity';
 import { JOB_SETTINGS, JobSettings } from './job-settings';
 
 /** A job a worker holds: identified by its id and its attempt number, so a lost lease cannot finish someone else's run. */
@@ -144,9 +144,12 @@ export class JobRows {
   }
 
   async counts(): Promise<Record<JobState, number>> {
-    const em = this.em();
-    const [queued, running, failed] = await Promise.all(JOB_STATES.map((state) => em.count(Job, { state })));
-    return { queued, running, failed };
+    const counts: Record<JobState, number> = { queued: 0, running: 0, failed: 0 };
+    const rows: Array<{ state: JobState; count: number | string }> = await this.em()
+      .getConnection()
+      .execute('select state, count(*) as count from jobs group by state');
+    for (const row of rows) counts[row.state] = Number(row.count);
+    return counts;
   }
 
   async failedJobs(): Promise<Array<Pick<Job, 'id' | 'type' | 'lastError' | 'attempts'>>> {

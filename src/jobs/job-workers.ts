@@ -1,3 +1,4 @@
+import { MikroORM, RequestContext } from '@mikro-orm/core';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Clock, CLOCK } from '../common/time/clock';
 import { JobHandler, JobHandlers } from './job-handlers';
@@ -35,6 +36,7 @@ export class JobWorkers implements OnModuleDestroy {
   private stopping = false;
 
   constructor(
+    private readonly orm: MikroORM,
     private readonly rows: JobRows,
     private readonly handlers: JobHandlers,
     private readonly signal: WakeSignal,
@@ -140,7 +142,8 @@ export class JobWorkers implements OnModuleDestroy {
       this.rows.renew(job).catch((error) => this.logger.warn({ msg: 'Could not renew a lease', type: job.type, error: messageOf(error) }));
     }, this.settings.leaseMs / 3);
     try {
-      await handler.run(this.payloadOf(handler, job));
+      // Each job in a MikroORM context of its own, as each HTTP request has: services work as they do in a request.
+      await RequestContext.create(this.orm.em, () => handler.run(this.payloadOf(handler, job)));
       clearInterval(renewal);
       await this.rows.succeeded(job, handler.repeatEveryMs);
     } catch (error) {

@@ -45,6 +45,6 @@ export async function jobInstance(
     handlers,
     queue: new JobQueue(orm, rows, signal, seal),
     recurring: new RecurringJobs(handlers),
-    workers: new JobWorkers(rows, handlers, signal, seal, clock, all),
+    workers: new JobWorkers(orm, rows, handlers, signal, seal, clock, all),
   };
 }
