@@ -14,7 +14,6 @@ import { PhotosController } from './photos.controller';
 import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
 import { UsersModule } from '../users/users.module';
-import { JobsModule } from '../jobs/jobs.module';
 import { PhotoRows } from './photo-rows';
 import { spoolDirOf } from './upload-spool';
 
