@@ -73,8 +73,10 @@ export class PhotoProcessing implements OnModuleInit {
       return this.fail(photo, error.message);
     }
     const takenAt = await this.images.takenAt(original);
-    await this.storage.put(keys.thumbnail, Readable.from(renditions.thumbnail), { contentType: 'image/webp' });
-    await this.storage.put(keys.preview, Readable.from(renditions.preview), { contentType: 'image/webp' });
+    await Promise.all([
+      this.storage.put(keys.thumbnail, Readable.from([renditions.thumbnail]), { contentType: 'image/webp' }),
+      this.storage.put(keys.preview, Readable.from([renditions.preview]), { contentType: 'image/webp' }),
+    ]);
     if (await this.rows.markReady(photo, takenAt)) return;
     // Made ready by another run (its renditions are these), or deleted meanwhile: then these are orphans.
     if (!(await this.em.fork().findOne(Photo, { id: photo.id }, { fields: ['id'] }))) await this.removeBlobs(photo);

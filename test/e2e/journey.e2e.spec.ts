@@ -91,9 +91,12 @@ describe('a new user in a real browser', () => {
     expect(await page.getByText('No photos yet.').isVisible()).toBe(false);
   });
 
-  it('renders every thumbnail', async () => {
-    await page.waitForFunction(() =>
-      [...document.querySelectorAll<HTMLImageElement>('.photo-card img')].every((img) => img.complete && img.naturalWidth > 0),
+  it('shows the new photos processing, then their thumbnails, without a reload', async () => {
+    // The grid's one poller asks about its processing cards and swaps each in when it is ready.
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('.photo-card[data-photo-state="ready"]').length === 2 &&
+        [...document.querySelectorAll<HTMLImageElement>('.photo-card img')].every((img) => img.complete && img.naturalWidth > 0),
     );
     await accessible('gallery');
   });
@@ -287,7 +290,13 @@ describe('the same flow with JavaScript off', () => {
     ]);
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.getByText('1 photo uploaded. 1 skipped: readme.png is not a supported image (JPEG, PNG, WebP or GIF).').waitFor();
-    await page.getByRole('link', { name: 'plain.jpg', exact: true }).click();
+    // Without JavaScript the card says "Processing…" until a reload finds the photo ready.
+    const link = page.getByRole('link', { name: 'plain.jpg', exact: true });
+    while ((await link.count()) === 0) {
+      expect(await page.locator('.photo-card').getAttribute('data-photo-state')).toBe('processing');
+      await page.reload();
+    }
+    await link.click();
     await page.getByRole('heading', { name: 'plain.jpg' }).waitFor();
     await page.getByRole('link', { name: 'Delete' }).click();
     await page.getByRole('heading', { name: 'Delete plain.jpg?' }).waitFor();
