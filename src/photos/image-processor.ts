@@ -3,6 +3,7 @@ import exifr from 'exifr';
 import { availableParallelism } from 'node:os';
 import sharp, { Metadata } from 'sharp';
 import { Semaphore } from '../common/concurrency/semaphore';
+import { imageSource } from './image-source';
 
 sharp.cache(false);
 
@@ -49,7 +50,7 @@ export class ImageProcessor {
       throw new ImageRejectedError(`is too large: ${width} × ${height} pixels (at most ${Math.round(maxPixels / 1_000_000)} megapixels).`);
     }
     const rotated = orientation >= 5;
-    return { width: rotated ? height : width, height: rotated ? width : height, takenAt: await takenAt(path) };
+    return { width: rotated ? height : width, height: rotated ? width : height, takenAt: await takenAt(metadata.exif) };
   }
 
   /**
@@ -59,7 +60,9 @@ export class ImageProcessor {
   async renditions(path: string, maxPixels: number): Promise<Renditions> {
     try {
       return await this.decodeSlots.run(async () => {
-        const { data, info } = await sharp(path, { limitInputPixels: maxPixels, failOn: 'warning' })
+        const { data, info } = await (
+          await imageSource(path, maxPixels)
+        )
           .rotate()
           .resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside', withoutEnlargement: true })
           .raw()
@@ -77,9 +80,15 @@ export class ImageProcessor {
   }
 }
 
-async function takenAt(path: string): Promise<Date | null> {
+/** sharp hands over JPEG's and WebP's EXIF block after an "Exif\0\0" header, HEIF's and PNG's as bare TIFF. */
+const EXIF_HEADER = Buffer.from('Exif\0\0', 'latin1');
+
+/** Read from the block libvips found, so every format it reads counts (exifr misreads some HEIF item locations). */
+async function takenAt(exif: Buffer | undefined): Promise<Date | null> {
+  if (!exif) return null;
   try {
-    const tags = await exifr.parse(path, ['DateTimeOriginal', 'CreateDate']);
+    const tiff = exif.subarray(0, EXIF_HEADER.length).equals(EXIF_HEADER) ? exif.subarray(EXIF_HEADER.length) : exif;
+    const tags = await exifr.parse(tiff, ['DateTimeOriginal', 'CreateDate']);
     const value = tags?.DateTimeOriginal ?? tags?.CreateDate;
     return value instanceof Date && !Number.isNaN(value.getTime()) ? value : null;
   } catch {

@@ -21,7 +21,7 @@ export interface HostileUpload {
   smuggled?: string[];
 }
 
-export const NOT_AN_IMAGE = /^is not a supported image \(JPEG, PNG, WebP or GIF\)\.$/;
+export const NOT_AN_IMAGE = /^is not a supported image \(JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF\)\.$/;
 export const EMPTY = /^is empty\.$/;
 export const DAMAGED = /^could not be read as an image; it may be damaged( or incomplete)?\.$/;
 export const TOO_LARGE = /^is too large: \d+ × \d+ pixels \(at most \d+ megapixels\)\.$/;
