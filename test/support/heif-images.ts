@@ -34,3 +34,11 @@ export function heifClaiming(image: Buffer, width: number, height: number): Buff
   }
   return patched;
 }
+
+/** The same HEIF with the start of its coded image (in `mdat`) overwritten: the header reads, the decode fails. */
+export function heifWithDamagedData(image: Buffer): Buffer {
+  const damaged = Buffer.from(image);
+  const mdat = damaged.indexOf('mdat');
+  damaged.fill(0xff, mdat + 4, mdat + 56);
+  return damaged;
+}
