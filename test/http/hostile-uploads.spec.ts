@@ -116,7 +116,15 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
     expect(rowsAfter.map((p) => p.id).sort()).toEqual([...rowsBefore.map((p) => p.id), ...accepted.map((a) => a.photo.id)].sort());
     expect(rowsAfter.every((p) => p.status === 'ready')).toBe(true);
     const expectedBlobs = accepted.flatMap(({ photo }) => {
-      const ext = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif' }[photo.contentType];
+      const ext = {
+        'image/jpeg': 'jpg',
+        'image/png': 'png',
+        'image/webp': 'webp',
+        'image/gif': 'gif',
+        'image/heic': 'heic',
+        'image/heif': 'heif',
+        'image/avif': 'avif',
+      }[photo.contentType];
       return [`original.${ext}`, 'preview.webp', 'thumb.webp'].map((name) => `${ownerId}/${photo.id}/${name}`);
     });
     expect(await blobKeys()).toEqual([...blobsBefore, ...expectedBlobs].sort());
