@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { decodeHeic, HeicDecodeError } from '../../src/photos/heic-decoder';
+import { ImageProcessor } from '../../src/photos/image-processor';
 import { imageSource } from '../../src/photos/image-source';
 import { avif, heic, heif, heifClaiming } from '../support/heif-images';
+import { jpegWithExif, webp } from '../support/images';
 
 const MAX_PIXELS = 100_000_000;
 
@@ -69,6 +71,39 @@ describe('HEIC decoding', () => {
       const fromAvif = await (await imageSource(file('a.avif', avif()), MAX_PIXELS)).raw().toBuffer({ resolveWithObject: true });
       expect(fromAvif.info).toMatchObject({ width: 64, height: 48 });
       expect(await sharp(file('b.avif', avif())).metadata()).toMatchObject({ format: 'heif', compression: 'av1' });
+    });
+  });
+
+  describe('ImageProcessor.inspect', () => {
+    const processor = new ImageProcessor();
+
+    it('reads a HEIC header for its upright size and its EXIF capture date, without decoding', async () => {
+      expect(await processor.inspect(file('i.heic', heic()), MAX_PIXELS)).toEqual({
+        width: 48,
+        height: 64,
+        takenAt: new Date('2024-07-14T16:30:05Z'),
+      });
+      expect(await processor.inspect(file('i.avif', avif()), MAX_PIXELS)).toEqual({
+        width: 64,
+        height: 48,
+        takenAt: new Date('2023-03-09T08:15:00Z'),
+      });
+      expect(await processor.inspect(file('i.heif', heif()), MAX_PIXELS)).toEqual({ width: 40, height: 30, takenAt: null });
+    });
+
+    it('still reads the capture date of a JPEG, and now of a WebP too', async () => {
+      expect((await processor.inspect(file('i.jpg', await jpegWithExif()), MAX_PIXELS)).takenAt).toEqual(new Date('2024-07-14T16:30:05Z'));
+      const dated = await sharp(await webp(64, 48))
+        .withExif({ IFD2: { DateTimeOriginal: '2022:01:02 03:04:05' } })
+        .webp()
+        .toBuffer();
+      expect((await processor.inspect(file('i.webp', dated), MAX_PIXELS)).takenAt).toEqual(new Date('2022-01-02T03:04:05Z'));
+    });
+
+    it('refuses a HEIC whose header claims 65500 × 65500 from the header alone', async () => {
+      await expect(processor.inspect(file('bomb.heic', heifClaiming(heic(), 65500, 65500)), MAX_PIXELS)).rejects.toThrow(
+        'is too large: 65500 × 65500 pixels (at most 100 megapixels).',
+      );
     });
   });
 });
