@@ -188,14 +188,18 @@ describe.each(backends())('photos [%s]', (backend) => {
       expect(ok.status).toBe(200);
       expect(photoIds(ok.text)).toHaveLength(1);
       expect(ok.text).toContain('<div id="toasts" hx-swap-oob="beforeend">');
-      expect(ok.text).toContain('1 photo uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).');
+      expect(ok.text).toContain(
+        '1 photo uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).',
+      );
       expect(ok.text).toContain('<div id="empty-state" hidden hx-swap-oob="true">');
       expect(ok.text).not.toContain('<html');
       const bad = await upload(browser, [{ name: 'notes.txt', data: Buffer.from('hi') }], { htmx: true });
       expect(bad.status).toBe(422);
       expect(bad.headers['hx-reswap']).toBe('none');
       expect(photoIds(bad.text)).toHaveLength(0);
-      expect(bad.text).toContain('No photos uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).');
+      expect(bad.text).toContain(
+        'No photos uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).',
+      );
     });
 
     it('asks for files when none were sent', async () => {
