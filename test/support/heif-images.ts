@@ -17,6 +17,9 @@ export const heic = () => fixture('photo.heic');
 /** 40 × 30 green HEVC-coded HEIF whose main brand is `mif1` (so its type is image/heif), no EXIF. */
 export const heif = () => fixture('plain.heif');
 
+/** 32 × 24 HEIC with an alpha plane: orange at half opacity. */
+export const heicWithAlpha = () => fixture('alpha.heic');
+
 /** 64 × 48 AVIF (a yellow band on the left quarter, the rest blue) with EXIF DateTimeOriginal 2023:03:09 08:15:00. */
 export const avif = () => fixture('photo.avif');
 

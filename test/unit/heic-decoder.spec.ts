@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { decodeHeic, HeicDecodeError } from '../../src/photos/heic-decoder';
 import { ImageProcessor } from '../../src/photos/image-processor';
 import { imageSource } from '../../src/photos/image-source';
-import { avif, heic, heif, heifClaiming } from '../support/heif-images';
+import { avif, heic, heicWithAlpha, heif, heifClaiming } from '../support/heif-images';
 import { jpegWithExif, webp } from '../support/images';
 
 const MAX_PIXELS = 100_000_000;
@@ -48,6 +48,12 @@ describe('HEIC decoding', () => {
   it('decodes a HEIF with the mif1 brand', async () => {
     const { info } = await decodeHeic(file('plain.heif', heif()), MAX_PIXELS);
     expect(info).toEqual({ width: 40, height: 30, channels: 3 });
+  });
+
+  it('keeps an alpha plane as a fourth channel', async () => {
+    const { data, info } = await decodeHeic(file('alpha.heic', heicWithAlpha()), MAX_PIXELS);
+    expect(info).toEqual({ width: 32, height: 24, channels: 4 });
+    expect(Math.abs(data[3] - 128)).toBeLessThan(8);
   });
 
   it('refuses a header over the pixel cap before decoding', async () => {
