@@ -3,6 +3,7 @@ import exifr from 'exifr';
 import { availableParallelism } from 'node:os';
 import sharp, { Metadata } from 'sharp';
 import { Semaphore } from '../common/concurrency/semaphore';
+import { imageSource } from './image-source';
 
 sharp.cache(false);
 
@@ -57,10 +58,12 @@ export class ImageProcessor {
    * Decodes the whole image once (so truncated or corrupt files are refused here), shrunk to the preview size while
    * decoding where the format allows; the preview and the thumbnail are both encoded from those pixels.
    */
-  async renditions(input: string | Buffer, maxPixels: number): Promise<Renditions> {
+  async renditions(path: string, maxPixels: number): Promise<Renditions> {
     try {
       return await this.decodeSlots.run(async () => {
-        const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true })
+        const { data, info } = await (
+          await imageSource(path, maxPixels)
+        )
           .rotate()
           .resize(PREVIEW_EDGE, PREVIEW_EDGE, { fit: 'inside', withoutEnlargement: true })
           .raw()
@@ -77,14 +80,26 @@ export class ImageProcessor {
     }
   }
 
-  /** The EXIF capture date, when the image has a readable one. */
-  async takenAt(input: string | Buffer): Promise<Date | null> {
+  /**
+   * The EXIF capture date, when the image has a readable one. Read from the block libvips finds, so every format it
+   * reads counts (exifr alone misreads some HEIF item locations, and cannot read WebP).
+   */
+  async takenAt(path: string): Promise<Date | null> {
     try {
-      const tags = await exifr.parse(input, ['DateTimeOriginal', 'CreateDate']);
-      const value = tags?.DateTimeOriginal ?? tags?.CreateDate;
-      return value instanceof Date && !Number.isNaN(value.getTime()) ? value : null;
+      return await dateOf((await sharp(path, { limitInputPixels: false }).metadata()).exif);
     } catch {
       return null;
     }
   }
+}
+
+/** sharp hands over JPEG's and WebP's EXIF block after an "Exif\0\0" header, HEIF's and PNG's as bare TIFF. */
+const EXIF_HEADER = Buffer.from('Exif\0\0', 'latin1');
+
+async function dateOf(exif: Buffer | undefined): Promise<Date | null> {
+  if (!exif) return null;
+  const tiff = exif.subarray(0, EXIF_HEADER.length).equals(EXIF_HEADER) ? exif.subarray(EXIF_HEADER.length) : exif;
+  const tags = await exifr.parse(tiff, ['DateTimeOriginal', 'CreateDate']);
+  const value = tags?.DateTimeOriginal ?? tags?.CreateDate;
+  return value instanceof Date && !Number.isNaN(value.getTime()) ? value : null;
 }

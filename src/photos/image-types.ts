@@ -4,6 +4,9 @@ export const ACCEPTED_IMAGE_TYPES = {
   'image/png': 'png',
   'image/webp': 'webp',
   'image/gif': 'gif',
+  'image/heic': 'heic',
+  'image/heif': 'heif',
+  'image/avif': 'avif',
 } as const;
 
 export type AcceptedImageType = keyof typeof ACCEPTED_IMAGE_TYPES;
@@ -14,9 +17,12 @@ const IMAGE_TYPE_NAMES: Record<AcceptedImageType, string> = {
   'image/png': 'PNG',
   'image/webp': 'WebP',
   'image/gif': 'GIF',
+  'image/heic': 'HEIC',
+  'image/heif': 'HEIF',
+  'image/avif': 'AVIF',
 };
 
-/** "JPEG, PNG, WebP or GIF". */
+/** "JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF". */
 export const ACCEPTED_IMAGE_NAMES = Object.values(IMAGE_TYPE_NAMES)
   .join(', ')
   .replace(/, ([^,]*)$/, ' or $1');

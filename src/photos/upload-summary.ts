@@ -10,7 +10,7 @@ export interface UploadSummary {
   storageUnavailable: boolean;
 }
 
-/** One message for the whole batch, e.g. "3 photos uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP or GIF)." */
+/** One message for the whole batch, e.g. "3 photos uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF)." */
 export function describeUpload(summary: UploadSummary): { type: FlashType; message: string } {
   const count = summary.uploaded.length;
   const uploaded = count === 0 ? 'No photos uploaded.' : `${count} photo${count === 1 ? '' : 's'} uploaded.`;

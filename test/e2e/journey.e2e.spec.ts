@@ -86,7 +86,9 @@ describe('a new user in a real browser', () => {
     const progress = page.waitForFunction(() => !(document.getElementById('upload-progress') as HTMLProgressElement).hidden);
     await page.getByRole('button', { name: 'Upload' }).click();
     await progress;
-    await page.getByText('2 photos uploaded. 1 skipped: notes.png is not a supported image (JPEG, PNG, WebP or GIF).').waitFor();
+    await page
+      .getByText('2 photos uploaded. 1 skipped: notes.png is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).')
+      .waitFor();
     expect(await cards().count()).toBe(2);
     expect(await page.getByText('No photos yet.').isVisible()).toBe(false);
   });
@@ -289,7 +291,9 @@ describe('the same flow with JavaScript off', () => {
       { name: 'readme.png', mimeType: 'image/png', buffer: Buffer.from('text') },
     ]);
     await page.getByRole('button', { name: 'Upload' }).click();
-    await page.getByText('1 photo uploaded. 1 skipped: readme.png is not a supported image (JPEG, PNG, WebP or GIF).').waitFor();
+    await page
+      .getByText('1 photo uploaded. 1 skipped: readme.png is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).')
+      .waitFor();
     // Without JavaScript the card says "Processing…" until a reload finds the photo ready.
     const link = page.getByRole('link', { name: 'plain.jpg', exact: true });
     while ((await link.count()) === 0) {

@@ -147,7 +147,15 @@ describe.each(backends())('hostile uploads [%s]', (backend) => {
         .sort(),
     ).toEqual(failed.map((p) => [p.id, 'failed']).sort());
     const expectedBlobs = accepted.flatMap(({ photo }) => {
-      const ext = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'image/gif': 'gif' }[photo.contentType];
+      const ext = {
+        'image/jpeg': 'jpg',
+        'image/png': 'png',
+        'image/webp': 'webp',
+        'image/gif': 'gif',
+        'image/heic': 'heic',
+        'image/heif': 'heif',
+        'image/avif': 'avif',
+      }[photo.contentType];
       return [`original.${ext}`, 'preview.webp', 'thumb.webp'].map((name) => `${ownerId}/${photo.id}/${name}`);
     });
     expect(await blobKeys()).toEqual([...blobsBefore, ...expectedBlobs].sort());

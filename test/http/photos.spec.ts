@@ -86,9 +86,9 @@ describe.each(backends())('photos [%s]', (backend) => {
       expect(res.status).toBe(303);
       // The request reads headers only: a file whose header is fine but whose pixels are cut off fails in processing.
       expect(await flashAfter(browser)).toBe(
-        '2 photos uploaded. 6 skipped: notes.png is not a supported image (JPEG, PNG, WebP or GIF). ' +
+        '2 photos uploaded. 6 skipped: notes.png is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF). ' +
           'junk.png could not be read as an image; it may be damaged. ' +
-          'empty.jpg is empty. page.jpg is not a supported image (JPEG, PNG, WebP or GIF). drawing.svg is not a supported image (JPEG, PNG, WebP or GIF). ' +
+          'empty.jpg is empty. page.jpg is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF). drawing.svg is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF). ' +
           'bomb.png is too large: 20000 × 20000 pixels (at most 100 megapixels).',
       );
       await photosProcessed(t.app);
@@ -195,14 +195,18 @@ describe.each(backends())('photos [%s]', (backend) => {
       expect(ok.status).toBe(200);
       expect(photoIds(ok.text)).toHaveLength(1);
       expect(ok.text).toContain('<div id="toasts" hx-swap-oob="beforeend">');
-      expect(ok.text).toContain('1 photo uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP or GIF).');
+      expect(ok.text).toContain(
+        '1 photo uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).',
+      );
       expect(ok.text).toContain('<div id="empty-state" hidden hx-swap-oob="true">');
       expect(ok.text).not.toContain('<html');
       const bad = await upload(browser, [{ name: 'notes.txt', data: Buffer.from('hi') }], { htmx: true });
       expect(bad.status).toBe(422);
       expect(bad.headers['hx-reswap']).toBe('none');
       expect(photoIds(bad.text)).toHaveLength(0);
-      expect(bad.text).toContain('No photos uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP or GIF).');
+      expect(bad.text).toContain(
+        'No photos uploaded. 1 skipped: notes.txt is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).',
+      );
     });
 
     it('asks for files when none were sent', async () => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { heic, heifClaiming, heifWithDamagedData } from './heif-images';
 import { gif, jpeg, jpegWithExif, png, pngClaiming, webp } from './images';
 
 /**
@@ -21,7 +22,7 @@ export interface HostileUpload {
   smuggled?: string[];
 }
 
-export const NOT_AN_IMAGE = /^is not a supported image \(JPEG, PNG, WebP or GIF\)\.$/;
+export const NOT_AN_IMAGE = /^is not a supported image \(JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF\)\.$/;
 export const EMPTY = /^is empty\.$/;
 export const DAMAGED = /^could not be read as an image; it may be damaged( or incomplete)?\.$/;
 export const TOO_LARGE = /^is too large: \d+ × \d+ pixels \(at most \d+ megapixels\)\.$/;
@@ -311,5 +312,32 @@ export async function hostileUploads(seed = 20261126): Promise<HostileUpload[]> 
     if (seen.has(hash)) throw new Error(`corpus has two files with the same bytes (${item.name})`);
     seen.add(hash);
   }
+  // HEIC (decoded by libheif-js in a worker thread): mutations and truncations (their own seed, so the rest of the
+  // corpus stays as it was), a garbled coded image under a whole header, huge claimed sizes, and a polyglot.
+  const baseHeic = heic();
+  const heicRandom = seededRandom(seed + 14);
+  for (let i = 0; i < 12; i++)
+    add({ kind: 'mutated heic', name: `${label('mutated')}.heic`, data: mutate(baseHeic, heicRandom), expect: 'either' });
+  for (const offset of [12, 40, 200, 600, Math.floor(baseHeic.length * 0.7), baseHeic.length - 300]) {
+    const name = `${label('truncated')}-at-${offset}.heic`;
+    add({ kind: 'truncated heic', name, data: baseHeic.subarray(0, offset), expect: 'reject', reason: BROKEN });
+  }
+  add({ kind: 'garbled heic', name: `${label('garbled')}.heic`, data: heifWithDamagedData(baseHeic), expect: 'reject', reason: DAMAGED });
+  add({
+    kind: 'heic claiming 65500 × 65500',
+    name: `${label('bomb')}.heic`,
+    data: heifClaiming(baseHeic, 65500, 65500),
+    expect: 'reject',
+    reason: TOO_LARGE,
+  });
+  add({ kind: 'heic claiming 0 × 0', name: `${label('bomb')}.heic`, data: heifClaiming(baseHeic, 0, 0), expect: 'reject', reason: BROKEN });
+  add({
+    kind: 'polyglot: heic + html appended',
+    name: `${label('polyglot')}.heic`,
+    data: Buffer.concat([baseHeic, Buffer.from(HTML)]),
+    expect: 'accept',
+    smuggled: ['<html', SCRIPT],
+  });
+
   return corpus;
 }
