@@ -31,6 +31,7 @@ export function retryDelayMs(attempt: number): number {
 export class JobWorkers implements OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
   private readonly running = new Set<Promise<void>>();
+  private readonly renewals = new Set<NodeJS.Timeout>();
   private idleWaiters: Array<() => void> = [];
   private loop?: Promise<void>;
   private stopping = false;
@@ -93,6 +94,9 @@ export class JobWorkers implements OnModuleDestroy {
     const outcome = await Promise.race([Promise.all(this.running).then(() => 'finished' as const), graceOver]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
+      // Their leases are no longer renewed: they expire, and the jobs run again elsewhere or after the restart.
+      for (const renewal of this.renewals) clearInterval(renewal);
+      this.renewals.clear();
       this.logger.warn({ msg: 'Grace period over: jobs still running are left to their leases', jobs: this.running.size });
     }
   }
@@ -115,6 +119,11 @@ export class JobWorkers implements OnModuleDestroy {
         this.logger.warn({ msg: 'Could not claim a job', error: messageOf(error) });
         await this.signal.wait(this.settings.pollMs);
         continue;
+      }
+      if (job && this.stopping) {
+        // Claimed while stop() began: not started, so it goes back as it was.
+        await this.rows.unclaim(job).catch((error) => this.logger.warn({ msg: 'Could not put back a job', error: messageOf(error) }));
+        break;
       }
       if (job) {
         this.track(this.run(job));
@@ -141,13 +150,18 @@ export class JobWorkers implements OnModuleDestroy {
     const renewal = setInterval(() => {
       this.rows.renew(job).catch((error) => this.logger.warn({ msg: 'Could not renew a lease', type: job.type, error: messageOf(error) }));
     }, this.settings.leaseMs / 3);
+    this.renewals.add(renewal);
+    const stopRenewing = () => {
+      clearInterval(renewal);
+      this.renewals.delete(renewal);
+    };
     try {
       // Each job in a MikroORM context of its own, as each HTTP request has: services work as they do in a request.
       await RequestContext.create(this.orm.em, () => handler.run(this.payloadOf(handler, job)));
-      clearInterval(renewal);
+      stopRenewing();
       await this.rows.succeeded(job, handler.repeatEveryMs);
     } catch (error) {
-      clearInterval(renewal);
+      stopRenewing();
       await this.recordFailure(handler, job, messageOf(error)).catch((recordError) =>
         this.logger.error({ msg: 'Could not record a failed job', type: job.type, error: messageOf(recordError) }),
       );
