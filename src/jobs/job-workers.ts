@@ -35,6 +35,7 @@ export class JobWorkers implements OnModuleDestroy {
   private idleWaiters: Array<() => void> = [];
   private loop?: Promise<void>;
   private stopping = false;
+  private stopped?: Promise<void>;
 
   constructor(
     private readonly orm: MikroORM,
@@ -82,11 +83,24 @@ export class JobWorkers implements OnModuleDestroy {
     return idle;
   }
 
-  /** Stops claiming at once; resolves when running jobs have finished, or when the grace period is over. */
-  async stop(graceMs = this.settings.shutdownGraceMs): Promise<void> {
+  /**
+   * Stops claiming at once; resolves when running jobs have finished, or when the grace period is over. Called again
+   * (GracefulShutdown, then this module's own shutdown), it waits for the first call only.
+   */
+  stop(graceMs = this.settings.shutdownGraceMs): Promise<void> {
+    this.stopped ??= this.drain(graceMs);
+    return this.stopped;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  private async drain(graceMs: number): Promise<void> {
     this.stopping = true;
     this.signal.wake();
     await this.loop;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     if (this.running.size === 0) return;
     this.logger.log({ msg: 'Shutting down: waiting for running jobs', jobs: this.running.size });
     let timer: NodeJS.Timeout | undefined;
@@ -99,10 +113,6 @@ export class JobWorkers implements OnModuleDestroy {
       this.renewals.clear();
       this.logger.warn({ msg: 'Grace period over: jobs still running are left to their leases', jobs: this.running.size });
     }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.stop();
   }
 
   private async dispatch(): Promise<void> {
