@@ -113,6 +113,11 @@ export class JobRows {
     return (await this.em().nativeUpdate(Job, this.held(job), { leaseUntil: this.leaseEnd() })) === 1;
   }
 
+  /** A claim given back before the job started (the worker was stopping): queued as it was, the attempt not counted. */
+  async unclaim(job: ClaimedJob): Promise<void> {
+    await this.em().nativeUpdate(Job, this.held(job), { state: 'queued', leaseOwner: null, leaseUntil: null, attempts: job.attempts - 1 });
+  }
+
   /** Done: deleted, or (a recurring job) queued again `repeatEveryMs` from now. */
   async succeeded(job: ClaimedJob, repeatEveryMs?: number): Promise<void> {
     if (repeatEveryMs === undefined) {

@@ -31,9 +31,11 @@ export function retryDelayMs(attempt: number): number {
 export class JobWorkers implements OnModuleDestroy {
   private readonly logger = new Logger('Jobs');
   private readonly running = new Set<Promise<void>>();
+  private readonly renewals = new Set<NodeJS.Timeout>();
   private idleWaiters: Array<() => void> = [];
   private loop?: Promise<void>;
   private stopping = false;
+  private stopped?: Promise<void>;
 
   constructor(
     private readonly orm: MikroORM,
@@ -81,11 +83,24 @@ export class JobWorkers implements OnModuleDestroy {
     return idle;
   }
 
-  /** Stops claiming at once; resolves when running jobs have finished, or when the grace period is over. */
-  async stop(graceMs = this.settings.shutdownGraceMs): Promise<void> {
+  /**
+   * Stops claiming at once; resolves when running jobs have finished, or when the grace period is over. Called again
+   * (GracefulShutdown, then this module's own shutdown), it waits for the first call only.
+   */
+  stop(graceMs = this.settings.shutdownGraceMs): Promise<void> {
+    this.stopped ??= this.drain(graceMs);
+    return this.stopped;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  private async drain(graceMs: number): Promise<void> {
     this.stopping = true;
     this.signal.wake();
     await this.loop;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
     if (this.running.size === 0) return;
     this.logger.log({ msg: 'Shutting down: waiting for running jobs', jobs: this.running.size });
     let timer: NodeJS.Timeout | undefined;
@@ -93,12 +108,11 @@ export class JobWorkers implements OnModuleDestroy {
     const outcome = await Promise.race([Promise.all(this.running).then(() => 'finished' as const), graceOver]);
     clearTimeout(timer);
     if (outcome === 'timeout') {
+      // Their leases are no longer renewed: they expire, and the jobs run again elsewhere or after the restart.
+      for (const renewal of this.renewals) clearInterval(renewal);
+      this.renewals.clear();
       this.logger.warn({ msg: 'Grace period over: jobs still running are left to their leases', jobs: this.running.size });
     }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.stop();
   }
 
   private async dispatch(): Promise<void> {
@@ -115,6 +129,11 @@ export class JobWorkers implements OnModuleDestroy {
         this.logger.warn({ msg: 'Could not claim a job', error: messageOf(error) });
         await this.signal.wait(this.settings.pollMs);
         continue;
+      }
+      if (job && this.stopping) {
+        // Claimed while stop() began: not started, so it goes back as it was.
+        await this.rows.unclaim(job).catch((error) => this.logger.warn({ msg: 'Could not put back a job', error: messageOf(error) }));
+        break;
       }
       if (job) {
         this.track(this.run(job));
@@ -141,13 +160,18 @@ export class JobWorkers implements OnModuleDestroy {
     const renewal = setInterval(() => {
       this.rows.renew(job).catch((error) => this.logger.warn({ msg: 'Could not renew a lease', type: job.type, error: messageOf(error) }));
     }, this.settings.leaseMs / 3);
+    this.renewals.add(renewal);
+    const stopRenewing = () => {
+      clearInterval(renewal);
+      this.renewals.delete(renewal);
+    };
     try {
       // Each job in a MikroORM context of its own, as each HTTP request has: services work as they do in a request.
       await RequestContext.create(this.orm.em, () => handler.run(this.payloadOf(handler, job)));
-      clearInterval(renewal);
+      stopRenewing();
       await this.rows.succeeded(job, handler.repeatEveryMs);
     } catch (error) {
-      clearInterval(renewal);
+      stopRenewing();
       await this.recordFailure(handler, job, messageOf(error)).catch((recordError) =>
         this.logger.error({ msg: 'Could not record a failed job', type: job.type, error: messageOf(recordError) }),
       );

@@ -203,6 +203,51 @@ describe.each(backends())('jobs in the database [%s]', (backend) => {
     expect(got).toEqual(['https://example.org/reset-password/TOKEN123']);
   });
 
+  it('stopping (SIGTERM) claims nothing more and lets the running job finish', async () => {
+    const a = await instance('instance-a');
+    const ran: number[] = [];
+    let release!: () => void;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    a.handlers.register(counted, async ({ n }) => {
+      started();
+      await held;
+      ran.push(n);
+    });
+    await a.workers.start();
+    await a.queue.enqueueNow(orms[0].em, counted, { n: 1 });
+    await running;
+
+    let stopped = false;
+    const stopping = a.workers.stop(60_000).then(() => (stopped = true));
+    await a.queue.enqueueNow(orms[0].em, counted, { n: 2 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    release();
+    await stopping;
+
+    expect(ran).toEqual([1]);
+    expect(await rowsOf()).toEqual([expect.objectContaining({ state: 'queued', attempts: 0 })]);
+  });
+
+  it('a job still running when the grace period ends keeps its lease: nothing is released half-done', async () => {
+    const a = await instance('instance-a');
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    a.handlers.register(counted, () => {
+      started();
+      return new Promise<void>(() => undefined);
+    });
+    await a.workers.start();
+    await a.queue.enqueueNow(orms[0].em, counted, { n: 1 });
+    await running;
+
+    await a.workers.stop(0);
+
+    expect(await rowsOf()).toEqual([expect.objectContaining({ state: 'running', attempts: 1, leaseOwner: 'instance-a' })]);
+  });
+
   it('recurring work runs on one instance of two, once per interval', async () => {
     const a = await instance('instance-a');
     const b = await instance('instance-b');
