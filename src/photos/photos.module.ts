@@ -12,13 +12,14 @@ import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
 import { UsersModule } from '../users/users.module';
 import { PhotoRows } from './photo-rows';
+import { UploadSlots } from './upload-slots.guard';
 import { spoolDirOf } from './upload-spool';
 
 @Module({
   imports: [UsersModule],
   controllers: [PhotosController],
-  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, PhotoRows],
-  exports: [PhotosService, StorageCheckService],
+  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, PhotoRows, UploadSlots],
+  exports: [PhotosService, StorageCheckService, PhotoUploadService, UploadSlots],
 })
 export class PhotosModule implements OnApplicationBootstrap {
   constructor(
