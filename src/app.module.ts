@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { BackgroundModule } from './common/background/background.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
 import { CsrfModule } from './common/csrf/csrf.module';
 import { AuthenticatedGuard } from './common/http/authenticated.guard';
@@ -16,6 +15,7 @@ import { MailModule } from './mail/mail.module';
 import { ThrottleModule } from './common/throttle/throttle.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { PhotosModule } from './photos/photos.module';
 import { RegistrationModule } from './registration/registration.module';
 import { GracefulShutdown } from './server/graceful-shutdown';
@@ -56,8 +56,8 @@ export class AppModule {
         ClockModule,
         CsrfModule,
         DatabaseModule.forRoot(config),
+        JobsModule,
         StorageModule.forRoot(config.storage),
-        BackgroundModule,
         MailModule,
         ThrottleModule,
         ...features,

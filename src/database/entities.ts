@@ -1,3 +1,4 @@
+import { Job } from '../jobs/job.entity';
 import { PasswordReset } from '../users/password-reset.entity';
 import { Photo } from '../photos/photo.entity';
 import { Invitation } from '../registration/invitation.entity';
@@ -7,4 +8,4 @@ import { PartialUpload } from '../uploads/partial-upload.entity';
 import { User } from '../users/user.entity';
 
 /** Every entity of the app; shared by the Nest module and the migration CLI. */
-export const entities = [User, Session, Photo, PasswordReset, Setting, Invitation, PartialUpload];
+export const entities = [User, Session, Photo, PasswordReset, Setting, Invitation, Job, PartialUpload];

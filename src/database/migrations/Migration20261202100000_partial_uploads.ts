@@ -1,7 +1,7 @@
 import { SchemaMigration } from './schema-migration';
 
 /** Resumable uploads not yet finished: their owner, declared name and length, and expiry (see PartialUploads). */
-export class Migration20261202070000_partial_uploads extends SchemaMigration {
+export class Migration20261202100000_partial_uploads extends SchemaMigration {
   override async up(): Promise<void> {
     this.schema((schema) =>
       schema.createTable('partial_uploads', (t) => {
