@@ -3,6 +3,7 @@ import { humanSize } from '../../src/common/views/human-size';
 import { CSRF_REFUSED } from '../../src/common/csrf/csrf.guard';
 import { NOT_A_SUPPORTED_IMAGE } from '../../src/photos/image-types';
 import { Photo } from '../../src/photos/photo.entity';
+import { BLOB_STORAGE, BlobStorage, StorageUnavailableError } from '../../src/storage/blob-storage.port';
 import { NO_FILE_NAME, PARTIAL_UPLOAD_LIFETIME_MS, PartialUploads } from '../../src/uploads/partial-uploads';
 import { UPLOAD_NOT_FOUND } from '../../src/uploads/uploads.controller';
 import { User } from '../../src/users/user.entity';
@@ -12,13 +13,13 @@ import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import {
   createUpload,
-  cutPatch,
   deleteUpload,
   headUpload,
   metadata,
   partialFileReaches,
   partialsLeft,
   patchUpload,
+  startPatch,
   TUS,
 } from '../support/tus';
 import { asBuffer, flashAfter, sha256, upload } from '../support/uploads';
@@ -93,7 +94,9 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
     // On local disk the bytes are written as they arrive: cut once they are there. AzureStore appends a PATCH's bytes
     // when its body ends, the cut included, so there HEAD may tell any offset up to what was sent.
     const local = t.config.storage.driver === 'local';
-    await cutPatch(t, owner, location, 0, photo, sent, () => (local ? partialFileReaches(t, location, sent) : Promise.resolve()));
+    const patch = await startPatch(t, owner, location, 0, photo, sent);
+    if (local) await partialFileReaches(t, location, sent);
+    await patch.cut();
     const head = await headUpload(owner, location); // waits for the cut PATCH to let go of the upload
     expect(head.status).toBe(200);
     const offset = Number(head.headers['upload-offset']);
@@ -274,6 +277,35 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
     expect(decodeURIComponent(duplicate.headers['upload-refused'])).toBe('café again.jpg is already in your library.');
     const ownerId = (await em().findOneOrFail(User, { usernameKey: 'owner' })).id;
     expect(await em().count(Photo, { ownerId, sha256: sha256(photo) })).toBe(1);
+  });
+
+  it('answers 503 when photo storage is down and keeps the partial; a PATCH of no bytes at the end finishes it', async () => {
+    const photo = await jpeg(320, 240, 9);
+    const location = await created(owner, 'later.jpg', photo.length);
+    const put = jest.spyOn(t.app.get<BlobStorage>(BLOB_STORAGE), 'put').mockRejectedValueOnce(new StorageUnavailableError());
+    try {
+      const down = await patchUpload(owner, location, 0, photo);
+      expect(down.status).toBe(503);
+      expect(down.text).toBe('later.jpg was not stored: photo storage is unavailable. Please try again in a moment.\n');
+    } finally {
+      put.mockRestore();
+    }
+    const head = await headUpload(owner, location);
+    expect(head.headers).toMatchObject({ 'upload-offset': String(photo.length), 'upload-length': String(photo.length) });
+    const retried = await patchUpload(owner, location, photo.length, Buffer.alloc(0));
+    expect(retried.status).toBe(204);
+    expect(retried.headers['photo-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('counts a PATCH that is sending as an upload in flight: beyond MAX_CONCURRENT_UPLOADS_PER_ACCOUNT it is 429 before any byte', async () => {
+    const photo = await jpeg(640, 480, 10);
+    const locations = await Promise.all([0, 1, 2, 3, 4].map((i) => created(owner, `slot-${i}.jpg`, photo.length)));
+    const sending = await Promise.all(locations.slice(0, 4).map((location) => startPatch(t, owner, location, 0, photo, 100)));
+    const refused = await startPatch(t, owner, locations[4], 0, photo, 100);
+    expect(await refused.answered).toBe(429);
+    await refused.cut();
+    for (const patch of sending) await patch.cut();
+    for (const location of locations) expect((await deleteUpload(owner, location)).status).toBe(204);
   });
 
   it('keeps the multipart form as it was', async () => {

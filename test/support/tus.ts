@@ -42,18 +42,10 @@ export function deleteUpload(browser: Browser, location: string, csrf = browser.
 }
 
 /**
- * Sends the headers of a PATCH for all of `bytes` but only `sent` of them, waits for `beforeCut`, then cuts the
- * connection, as a network that drops does. Resolves once the connection is closed.
+ * Starts a PATCH for all of `bytes` from `offset` but sends only `sent` of them, and leaves the request open; `cut()`
+ * then drops the connection, as a network that fails does, and resolves once it is closed.
  */
-export async function cutPatch(
-  t: TestApp,
-  browser: Browser,
-  location: string,
-  offset: number,
-  bytes: Buffer,
-  sent: number,
-  beforeCut: () => Promise<void>,
-) {
+export async function startPatch(t: TestApp, browser: Browser, location: string, offset: number, bytes: Buffer, sent: number) {
   const server = t.app.getHttpServer();
   if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -74,10 +66,16 @@ export async function cutPatch(
   });
   req.on('error', () => undefined); // the cut is the point
   const closed = new Promise<void>((resolve) => req.once('close', () => resolve()));
+  const answered = new Promise<number>((resolve) => req.once('response', (res) => resolve(res.statusCode!)));
   req.write(bytes.subarray(offset, offset + sent));
-  await beforeCut();
-  req.destroy();
-  await closed;
+  return {
+    /** The status, if the server answers before the body is complete (a refusal). */
+    answered,
+    cut: async () => {
+      req.destroy();
+      await closed;
+    },
+  };
 }
 
 /** Waits until the partial file on disk holds `size` bytes (local store: a PATCH writes through as bytes arrive). */
