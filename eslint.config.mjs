@@ -28,7 +28,7 @@ const ALLOWED = {
   photos: [...SHARED],
   health: [...SHARED],
   uploads: [...SHARED, 'photos'],
-  account: [...SHARED, 'photos', 'registration'],
+  account: [...SHARED, 'photos', 'registration', 'uploads'],
   admin: [...SHARED, 'account', 'auth', 'photos', 'registration'],
   // The process around the modules: start-up, the HTTP server, the CLI, the list of every entity.
   server: ['config', 'common', 'health', 'jobs'],

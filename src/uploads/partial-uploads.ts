@@ -91,6 +91,12 @@ export class PartialUploads {
     await this.forget(id);
   }
 
+  /** Removes every upload of an account being deleted, bytes and record (what fails here, expiry removes later). */
+  async discardAllOf(ownerId: string): Promise<void> {
+    const uploads = await this.em.fork().find(PartialUpload, { ownerId }, { fields: ['id'] });
+    for (const { id } of uploads) await this.discard(id);
+  }
+
   /** Removes every upload older than PARTIAL_UPLOAD_LIFETIME_MS, bytes and record; returns how many. */
   async removeExpired(): Promise<number> {
     const expired = await this.em.fork().find(PartialUpload, { expiresAt: { $lte: this.clock.now() } }, { fields: ['id'] });

@@ -7,7 +7,7 @@ import { BLOB_STORAGE, BlobStorage, StorageUnavailableError } from '../../src/st
 import { NO_FILE_NAME, PARTIAL_UPLOAD_LIFETIME_MS, PartialUploads } from '../../src/uploads/partial-uploads';
 import { UPLOAD_NOT_FOUND } from '../../src/uploads/uploads.controller';
 import { User } from '../../src/users/user.entity';
-import { Browser, loggedInBrowser, login } from '../support/browser';
+import { Browser, loggedInBrowser, login, STRONG_PASSWORD } from '../support/browser';
 import { jpeg } from '../support/images';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
@@ -40,7 +40,7 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(backend, { env: { MAX_UPLOAD_MB: '2', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '4' } });
+    t = await createTestApp(backend, { env: { MAX_UPLOAD_MB: '2', MAX_CONCURRENT_UPLOADS: '8', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '4' } });
     await loggedInBrowser(t.app, 'theadmin');
     owner = await loggedInBrowser(t.app, 'owner');
   });
@@ -300,12 +300,19 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
   it('counts a PATCH that is sending as an upload in flight: beyond MAX_CONCURRENT_UPLOADS_PER_ACCOUNT it is 429 before any byte', async () => {
     const photo = await jpeg(640, 480, 10);
     const locations = await Promise.all([0, 1, 2, 3, 4].map((i) => created(owner, `slot-${i}.jpg`, photo.length)));
-    const sending = await Promise.all(locations.slice(0, 4).map((location) => startPatch(t, owner, location, 0, photo, 100)));
-    const refused = await startPatch(t, owner, locations[4], 0, photo, 100);
-    expect(await refused.answered).toBe(429);
-    await refused.cut();
-    for (const patch of sending) await patch.cut();
+    // Five start sending at once: whichever comes fifth is answered at once, before its body, while the others wait.
+    const patches = await Promise.all(locations.map((location) => startPatch(t, owner, location, 0, photo, 100)));
+    expect(await Promise.race(patches.map((patch) => patch.answered))).toBe(429);
+    for (const patch of patches) await patch.cut();
     for (const location of locations) expect((await deleteUpload(owner, location)).status).toBe(204);
+  });
+
+  it('removes the unfinished uploads of an account that is deleted', async () => {
+    const leaving = await loggedInBrowser(t.app, 'leaving');
+    const location = await created(leaving, 'unfinished.jpg', 5000);
+    expect((await patchUpload(leaving, location, 0, Buffer.alloc(1000))).status).toBe(204);
+    const deleted = await leaving.submit('/account/delete', { currentPassword: STRONG_PASSWORD }, { from: '/account' });
+    expect(deleted.status).toBe(303);
   });
 
   it('keeps the multipart form as it was', async () => {
