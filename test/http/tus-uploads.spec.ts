@@ -40,7 +40,7 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(backend, { env: { MAX_UPLOAD_MB: '2', MAX_CONCURRENT_UPLOADS: '8', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '4' } });
+    t = await createTestApp(backend, { env: { MAX_UPLOAD_MB: '6', MAX_CONCURRENT_UPLOADS: '8', MAX_CONCURRENT_UPLOADS_PER_ACCOUNT: '4' } });
     await loggedInBrowser(t.app, 'theadmin');
     owner = await loggedInBrowser(t.app, 'owner');
   });
@@ -108,6 +108,14 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
     expect((await em().findOneOrFail(Photo, { id: photoId })).sha256).toBe(sha256(photo));
   });
 
+  it('stores a PATCH larger than one 4 MiB append block whole', async () => {
+    const bytes = Buffer.alloc(5 * MB, 7);
+    const location = await created(owner, 'big.bin', bytes.length + 1);
+    expect((await patchUpload(owner, location, 0, bytes)).headers['upload-offset']).toBe(String(bytes.length));
+    expect((await headUpload(owner, location)).headers['upload-offset']).toBe(String(bytes.length));
+    expect((await deleteUpload(owner, location)).status).toBe(204);
+  });
+
   it('answers 409 to a PATCH at the wrong offset, without changing the upload', async () => {
     const photo = await jpeg(320, 240, 3);
     const location = await created(owner, 'offset.jpg', photo.length);
@@ -118,10 +126,10 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
   });
 
   it('refuses a declared size over MAX_UPLOAD_MB with 413 and the form’s wording, before any byte', async () => {
-    const res = await createUpload(owner, { filename: 'huge.jpg', length: 2 * MB + 1 });
+    const res = await createUpload(owner, { filename: 'huge.jpg', length: 6 * MB + 1 });
     expect(res.status).toBe(413);
     expect(res.headers['tus-resumable']).toBe('1.0.0');
-    expect(res.text).toBe('huge.jpg is larger than 2 MB.\n');
+    expect(res.text).toBe('huge.jpg is larger than 6 MB.\n');
   });
 
   it('refuses with 413 and the quota wording what does not fit beside the photos and the other unfinished uploads', async () => {
