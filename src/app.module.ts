@@ -21,9 +21,20 @@ import { RegistrationModule } from './registration/registration.module';
 import { GracefulShutdown } from './server/graceful-shutdown';
 import { SessionsModule } from './sessions/sessions.module';
 import { StorageModule } from './storage/storage.module';
+import { UploadsModule } from './uploads/uploads.module';
 import { UsersModule } from './users/users.module';
 
-const features = [SessionsModule, UsersModule, AuthModule, RegistrationModule, PhotosModule, HealthModule, AccountModule, AdminModule];
+const features = [
+  SessionsModule,
+  UsersModule,
+  AuthModule,
+  RegistrationModule,
+  PhotosModule,
+  UploadsModule,
+  HealthModule,
+  AccountModule,
+  AdminModule,
+];
 
 /** Cross-cutting rules, in the order they run: login required unless @Public(), CSRF on state changes, @Roles(…) (else 404). */
 const globalProviders = [

@@ -14,6 +14,7 @@ import { photoKeys } from './photo-keys';
 import { fits, StorageQuota } from '../users/storage-quota';
 import { PhotoRows } from './photo-rows';
 import { quotaRefusal } from './quota-refusal';
+import { sizeRefusal } from './size-refusal';
 import { spool, spoolDirOf, SpooledFile } from './upload-spool';
 import { UploadSummary } from './upload-summary';
 
@@ -78,7 +79,7 @@ export class PhotoUploadService {
   async acceptFile(ownerId: string, filename: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
     const name = cleanDisplayName(filename);
     const { maxFileBytes } = this.config.uploads;
-    if (file.truncated) throw new UploadRefusedError(`${name} is larger than ${Math.round(maxFileBytes / 1024 / 1024)} MB.`);
+    if (file.truncated) throw new UploadRefusedError(sizeRefusal(name, maxFileBytes));
     if (file.size === 0) throw new UploadRefusedError(`${name} is empty.`);
     const contentType = await sniffImageType(file.head);
     if (!contentType) throw new UploadRefusedError(`${name} ${NOT_A_SUPPORTED_IMAGE}`);

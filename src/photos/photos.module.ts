@@ -15,13 +15,14 @@ import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
 import { UsersModule } from '../users/users.module';
 import { PhotoRows } from './photo-rows';
+import { UploadSlots } from './upload-slots.guard';
 import { spoolDirOf } from './upload-spool';
 
 @Module({
   imports: [UsersModule, JobsModule],
   controllers: [PhotosController],
-  providers: [PhotosService, PhotoUploadService, PhotoProcessing, ImageProcessor, StorageCheckService, PhotoRows],
-  exports: [PhotosService, StorageCheckService],
+  providers: [PhotosService, PhotoUploadService, PhotoProcessing, ImageProcessor, StorageCheckService, PhotoRows, UploadSlots],
+  exports: [PhotosService, StorageCheckService, PhotoUploadService, UploadSlots],
 })
 export class PhotosModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(

@@ -5,6 +5,7 @@ import { Migration20261126120000_roles_and_quotas } from './Migration20261126120
 import { Migration20261126121500_photo_uploader } from './Migration20261126121500_photo_uploader';
 import { Migration20261202070000_photo_processing } from './Migration20261202070000_photo_processing';
 import { Migration20261202090000_jobs } from './Migration20261202090000_jobs';
+import { Migration20261202100000_partial_uploads } from './Migration20261202100000_partial_uploads';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from a folder) so the compiled app, the CLI and the
@@ -18,4 +19,5 @@ export const migrationsList = [
   { name: 'Migration20261126121500_photo_uploader', class: Migration20261126121500_photo_uploader },
   { name: 'Migration20261202070000_photo_processing', class: Migration20261202070000_photo_processing },
   { name: 'Migration20261202090000_jobs', class: Migration20261202090000_jobs },
+  { name: 'Migration20261202100000_partial_uploads', class: Migration20261202100000_partial_uploads },
 ];
