@@ -9,6 +9,7 @@ import { UPLOAD_NOT_FOUND } from '../../src/uploads/uploads.controller';
 import { User } from '../../src/users/user.entity';
 import { Browser, loggedInBrowser, login, STRONG_PASSWORD } from '../support/browser';
 import { jpeg } from '../support/images';
+import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 import {
@@ -79,6 +80,8 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
     expect(last.headers['upload-offset']).toBe(String(photo.length));
     const photoId = last.headers['photo-id'];
     expect(photoId).toMatch(/^[0-9a-f-]{36}$/);
+    // The upload answers once the original is stored; the thumbnail and preview are made by the photo's job.
+    await photosProcessed(t.app);
 
     const original = await owner.agent.get(`/photos/${photoId}/original`).buffer(true).parse(asBuffer);
     expect(original.status).toBe(200);
