@@ -20,11 +20,12 @@ import { DatabaseSessionStore } from './sessions/database-session.store';
 import { siteCookie } from './sessions/session-cookie';
 import { sessionMiddleware } from './sessions/session.middleware';
 
-/** Bootstrap, Bootstrap Icons and htmx are served from node_modules: no CDN, works offline and under the CSP. */
+/** Bootstrap, Bootstrap Icons, htmx and tus-js-client are served from node_modules: no CDN, works offline and under the CSP. */
 const VENDOR_ASSETS: Record<string, string> = {
   '/vendor/bootstrap': join(packageDir('bootstrap'), 'dist'),
   '/vendor/bootstrap-icons': join(packageDir('bootstrap-icons'), 'font'),
   '/vendor/htmx': join(packageDir('htmx.org'), 'dist'),
+  '/vendor/tus': join(packageDir('tus-js-client'), 'dist'),
 };
 
 /** Everything Express-level the app needs, in order; shared by main.ts and the tests so both run the same app. */
