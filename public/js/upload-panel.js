@@ -216,10 +216,30 @@
 
   // --- The grid: each new photo's card goes on top (while processing, it turns ready on its own) ---------------------------------
 
+  // Fetched here rather than by htmx.ajax: with the session gone, htmx would follow the server's HX-Redirect to the
+  // login page and lose the queue; here the queue pauses and the card comes after logging in again.
   function showNewPhoto(id) {
     var grid = document.getElementById('photo-grid');
     if (!grid || grid.querySelector('[data-photo-id="' + CSS.escape(id) + '"]')) return checkProcessed();
-    htmx.ajax('GET', '/photos/' + encodeURIComponent(id) + '/card', { target: '#photo-grid', swap: 'afterbegin' });
+    fetch('/photos/' + encodeURIComponent(id) + '/card', {
+      credentials: 'same-origin',
+      redirect: 'manual',
+      headers: { 'HX-Request': 'true' },
+    })
+      .then(function (res) {
+        if (res.status === 401 || res.type === 'opaqueredirect') {
+          processing.get(id).cardMissing = true;
+          return sessionEnded();
+        }
+        if (!res.ok) throw new Error('No card for ' + id + ': ' + res.status);
+        return res.text().then(function (html) {
+          if (document.getElementById('photo-grid') === grid)
+            htmx.swap(grid, html, { swapStyle: 'afterbegin', swapDelay: 0, settleDelay: 20 }, {});
+        });
+      })
+      .catch(function (error) {
+        console.warn(error);
+      });
   }
 
   function checkProcessed() {
@@ -426,7 +446,7 @@
         if (res.type === 'opaqueredirect') return loggedIn(form);
         return res.text().then(function (html) {
           var page = new DOMParser().parseFromString(html, 'text/html');
-          var message = page.querySelector('#login-error, .alert-danger, h1');
+          var message = page.querySelector('#login-error') || page.querySelector('main .alert-danger') || page.querySelector('main h1');
           throw new Error(message ? message.textContent.trim() : 'Logging in did not work (' + res.status + ').');
         });
       })
@@ -448,6 +468,10 @@
       paused = false;
       part('upload-session-ended').hidden = true;
       items.forEach(touch);
+      processing.forEach(function (item, id) {
+        if (item.cardMissing) showNewPhoto(id);
+        item.cardMissing = false;
+      });
       pump();
     });
   }
