@@ -8,17 +8,18 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Shared rooms: they know no feature. Features: side by side above them. Roots wire everything together. */
-const SHARED = ['config', 'common', 'database', 'storage', 'mail', 'sessions', 'settings', 'users'];
-const FEATURES = ['auth', 'registration', 'account', 'admin', 'photos', 'health'];
+const SHARED = ['config', 'common', 'database', 'jobs', 'storage', 'mail', 'sessions', 'settings', 'users'];
+const FEATURES = ['auth', 'registration', 'account', 'admin', 'photos', 'uploads', 'health'];
 
 /** What each folder may import besides itself (and packages). Anything not listed here is refused. */
 const ALLOWED = {
   config: ['common'],
   common: ['config', 'database', 'sessions'],
   database: ['config', 'common'],
+  jobs: ['config', 'common'],
   storage: ['config', 'common'],
-  mail: ['config', 'common'],
-  sessions: ['config', 'common'],
+  mail: ['config', 'common', 'jobs'],
+  sessions: ['config', 'common', 'jobs'],
   settings: [],
   users: ['config', 'common', 'mail', 'sessions'],
   // Features: the shared rooms, and only these other features (none of them imports back).
@@ -26,10 +27,11 @@ const ALLOWED = {
   registration: [...SHARED],
   photos: [...SHARED],
   health: [...SHARED],
-  account: [...SHARED, 'photos', 'registration'],
+  uploads: [...SHARED, 'photos'],
+  account: [...SHARED, 'photos', 'registration', 'uploads'],
   admin: [...SHARED, 'account', 'auth', 'photos', 'registration'],
   // The process around the modules: start-up, the HTTP server, the CLI, the list of every entity.
-  server: ['config', 'common', 'health'],
+  server: ['config', 'common', 'health', 'jobs'],
   root: [...SHARED, ...FEATURES, 'server', 'root'],
   cli: [...SHARED, ...FEATURES, 'server', 'root'],
 };

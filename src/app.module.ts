@@ -3,7 +3,6 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
-import { BackgroundModule } from './common/background/background.module';
 import { CsrfGuard } from './common/csrf/csrf.guard';
 import { CsrfModule } from './common/csrf/csrf.module';
 import { AuthenticatedGuard } from './common/http/authenticated.guard';
@@ -16,14 +15,26 @@ import { MailModule } from './mail/mail.module';
 import { ThrottleModule } from './common/throttle/throttle.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { PhotosModule } from './photos/photos.module';
 import { RegistrationModule } from './registration/registration.module';
 import { GracefulShutdown } from './server/graceful-shutdown';
 import { SessionsModule } from './sessions/sessions.module';
 import { StorageModule } from './storage/storage.module';
+import { UploadsModule } from './uploads/uploads.module';
 import { UsersModule } from './users/users.module';
 
-const features = [SessionsModule, UsersModule, AuthModule, RegistrationModule, PhotosModule, HealthModule, AccountModule, AdminModule];
+const features = [
+  SessionsModule,
+  UsersModule,
+  AuthModule,
+  RegistrationModule,
+  PhotosModule,
+  UploadsModule,
+  HealthModule,
+  AccountModule,
+  AdminModule,
+];
 
 /** Cross-cutting rules, in the order they run: login required unless @Public(), CSRF on state changes, @Roles(…) (else 404). */
 const globalProviders = [
@@ -45,8 +56,8 @@ export class AppModule {
         ClockModule,
         CsrfModule,
         DatabaseModule.forRoot(config),
+        JobsModule,
         StorageModule.forRoot(config.storage),
-        BackgroundModule,
         MailModule,
         ThrottleModule,
         ...features,

@@ -16,6 +16,7 @@ import { configureViews } from './common/views/view-engine';
 import { viewLocals } from './common/views/view-locals';
 import { AppConfig } from './config/app-config';
 import { configureHttpServer } from './server/http-server';
+import { workerOnly } from './server/worker-only';
 import { DatabaseSessionStore } from './sessions/database-session.store';
 import { siteCookie } from './sessions/session-cookie';
 import { sessionMiddleware } from './sessions/session.middleware';
@@ -33,6 +34,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   app.use(requestLogger);
+  if (config.role === 'worker') app.use(workerOnly);
   app.use(securityHeaders());
   for (const [prefix, dir] of Object.entries(VENDOR_ASSETS)) {
     app.use(prefix, express.static(dir, { maxAge: '7d', index: false }));

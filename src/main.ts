@@ -27,7 +27,8 @@ async function bootstrap(): Promise<void> {
   configureApp(app, config);
   await app.listen(config.port);
   const database = config.database.driver === 'sqlite' ? `SQLite at ${config.database.file}` : config.database.driver;
-  new Logger('Photosphere').log(`Listening on ${config.baseUrl} (port ${config.port}, database: ${database})`);
+  const role = { all: 'web and jobs', web: 'web only, no jobs', worker: 'jobs only; health checks on this port' }[config.role];
+  new Logger('Photosphere').log(`Listening on ${config.baseUrl} (port ${config.port}, database: ${database}, role: ${role})`);
 }
 
 void bootstrap();

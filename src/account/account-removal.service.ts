@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PhotosService } from '../photos/photos.service';
 import { InvitationsService } from '../registration/invitations.service';
+import { PartialUploads } from '../uploads/partial-uploads';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 
@@ -13,6 +14,7 @@ import { UsersService } from '../users/users.service';
  * 2. Every session of the account ends, on every device (UsersService.delete).
  * 3. Its stored files (originals, thumbnails, previews) are deleted (PhotosService.deleteFilesOf); if storage fails
  *    here, only orphan files remain, which storage:check removes.
+ * 4. Its unfinished resumable uploads are removed (PartialUploads.discardAllOf); any left expire within 24 hours.
  *
  * Invitations it made that were used keep their row, shown as made by "a deleted account".
  */
@@ -22,6 +24,7 @@ export class AccountRemovalService {
     private readonly users: UsersService,
     private readonly photos: PhotosService,
     private readonly invitations: InvitationsService,
+    private readonly partialUploads: PartialUploads,
   ) {}
 
   async remove(userId: string): Promise<User> {
@@ -30,6 +33,7 @@ export class AccountRemovalService {
       await this.invitations.deleteAllOf(em, userId);
     });
     await this.photos.deleteFilesOf(userId);
+    await this.partialUploads.discardAllOf(userId);
     return user;
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { JobsModule } from '../jobs/jobs.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountLoginThrottle } from './account-login-throttle';
@@ -13,7 +14,7 @@ import { SessionSerializer } from './session.serializer';
 
 /** Logging in and out (passport-local, sessions, login budgets, device cookies) and the forgot/reset password flow. */
 @Module({
-  imports: [UsersModule, SessionsModule, PassportModule.register({ session: true })],
+  imports: [UsersModule, SessionsModule, JobsModule, PassportModule.register({ session: true })],
   controllers: [AuthController, PasswordResetController],
   providers: [AuthService, LocalStrategy, SessionSerializer, AccountLoginThrottle, DeviceCookies, PasswordResetService],
   exports: [PasswordResetService],

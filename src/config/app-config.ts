@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 
 export type StorageConfig = { driver: 'local'; root: string } | { driver: 'azure'; connectionString: string; container: string };
@@ -34,6 +34,16 @@ export interface MailConfig {
   outboxDir: string;
 }
 
+/** What this process runs: the web server, the job workers, or both (see src/jobs/). */
+export type ProcessRole = 'web' | 'worker' | 'all';
+
+export interface JobsConfig {
+  /** Jobs one instance runs at once. */
+  concurrency: number;
+  /** How often idle workers look for due jobs that no commit in this process announced (other instances, retries). */
+  pollMs: number;
+}
+
 export type DatabaseConfig = { driver: 'sqlite'; file: string } | { driver: 'mysql' | 'mariadb'; url: string };
 
 /** Everything Photosphere reads from its environment, parsed and checked once at start-up. */
@@ -49,6 +59,11 @@ export interface EnvConfig {
   mail: MailConfig;
   uploads: UploadLimits;
   server: ServerConfig;
+  /** `web` serves pages and runs no jobs (it still enqueues them); `worker` runs jobs and answers only health checks. */
+  role: ProcessRole;
+  jobs: JobsConfig;
+  /** How often the storage check runs (report only) through the jobs table; 0 is never. */
+  storageCheckIntervalMs: number;
   /** Check storage against the database in the background at start-up (see StorageCheckService). */
   storageCheckOnStart: boolean;
   /** Required in production; elsewhere start-up generates one and keeps it in DATA_DIR (see session-secret.ts). */
@@ -102,6 +117,12 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     storage: storage(env, dataDir),
     mail: mail(env, dataDir),
     storageCheckOnStart: boolean(env, 'STORAGE_CHECK_ON_START', true),
+    storageCheckIntervalMs: integer(env, 'STORAGE_CHECK_HOURS', 24, 0, 24 * 365) * 3_600_000,
+    role: oneOf(env, 'ROLE', ['web', 'worker', 'all'], 'all'),
+    jobs: {
+      concurrency: integer(env, 'JOB_CONCURRENCY', availableParallelism(), 1, 1000),
+      pollMs: integer(env, 'JOB_POLL_SECONDS', 5, 1, 3600) * 1000,
+    },
     uploads: {
       maxFileBytes: integer(env, 'MAX_UPLOAD_MB', 50, 1, 2047) * 1024 * 1024,
       maxFiles: integer(env, 'MAX_UPLOAD_FILES', 100, 1, 1000),

@@ -1,4 +1,4 @@
-import { MailMessage } from './mailer';
+import { MailMessage } from './mail-transport';
 
 export interface MailContent {
   to: string;

@@ -1,117 +1,58 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import nodemailer, { SendMailOptions } from 'nodemailer';
-import { BackgroundTasks } from '../common/background/background-tasks';
-import { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../config/config.module';
+import { EntityManager } from '@mikro-orm/core';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { JobHandlers } from '../jobs/job-handlers';
+import { JobQueue } from '../jobs/job-queue';
+import { jobType } from '../jobs/job-type';
+import { JobWorkers } from '../jobs/job-workers';
+import { MailMessage, MailTransport } from './mail-transport';
 
-export interface MailMessage {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
+export type { MailMessage } from './mail-transport';
 
-/** A dead or unreachable SMTP server should fail a send within seconds, not nodemailer's default minutes. */
-const SMTP_TIMEOUT_MS = 10_000;
+/** Mail goes out as a job, sealed: its body may carry a reset link, which must not lie in the jobs table in clear. */
+export const MAIL_JOB = jobType<MailMessage>('mail', { sealed: true });
 
 /**
- * Sends email: over SMTP when SMTP_URL is set, otherwise as one complete .eml file per message in the outbox
- * folder (so a single-machine install without a mail server still shows what would have been sent). Each file
- * written is logged by its name only: a message may carry a secret link, so nothing of its body is ever logged.
+ * How the app sends email: every message is a `mail` job, enqueued in the transaction of the data it belongs to (a
+ * reset link's row, a password change), so a request takes the same time whether or not it sends mail, a message is
+ * never sent for a change that rolled back, and an SMTP outage delays mail (retried with backoff) instead of losing
+ * it. Failures are logged with the recipient's domain and the error only — never the body or the address.
  */
 @Injectable()
-export class Mailer implements OnModuleDestroy {
+export class Mailer implements OnModuleInit {
   private readonly logger = new Logger(Mailer.name);
-  private readonly deliver: (mail: SendMailOptions) => Promise<void>;
-  private readonly close: () => void;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly background: BackgroundTasks,
-  ) {
-    const { smtpUrl, outboxDir } = config.mail;
-    if (smtpUrl) {
-      // Options in the URL's query string (e.g. ?connectionTimeout=30000) win over these defaults.
-      const transport = nodemailer.createTransport({
-        url: smtpUrl,
-        connectionTimeout: SMTP_TIMEOUT_MS,
-        greetingTimeout: SMTP_TIMEOUT_MS,
-        socketTimeout: SMTP_TIMEOUT_MS,
-      });
-      this.deliver = async (mail) => {
-        await transport.sendMail(mail);
-      };
-      this.close = () => transport.close();
-    } else {
-      const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
-      this.deliver = async (mail) => {
-        const { message } = await transport.sendMail(mail);
-        if (!Buffer.isBuffer(message)) throw new Error('Expected the stream transport to hand back the message as a Buffer.');
-        const file = await writeOutboxFile(outboxDir, message);
-        this.logger.log({ msg: 'Mail written to the outbox', subject: mail.subject, file });
-      };
-      this.close = () => transport.close();
-    }
+    private readonly transport: MailTransport,
+    private readonly queue: JobQueue,
+    private readonly handlers: JobHandlers,
+    private readonly workers: JobWorkers,
+  ) {}
+
+  onModuleInit(): void {
+    this.handlers.register(MAIL_JOB, (message) => this.deliver(message));
   }
 
-  /** Sends one message and resolves once the SMTP server accepted it (or the .eml file is complete). */
-  async send(message: MailMessage): Promise<void> {
-    await this.deliver({
-      from: this.config.mail.from,
-      to: message.to,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-    });
+  /** Queues `message` in `em`'s transaction: sent once that commits, never if it rolls back. */
+  enqueue(em: EntityManager, message: MailMessage): void {
+    this.queue.enqueue(em, MAIL_JOB, message);
   }
 
   /**
-   * Sends in the background and returns at once, so a request takes the same time whether or not it sends mail.
-   * Failures are logged (recipient's domain and error only — never the body, which may carry a secret link).
-   */
-  queue(message: MailMessage): void {
-    this.background.run(`sending "${message.subject}"`, () =>
-      this.send(message).catch((error: unknown) => {
-        const reason = error instanceof Error ? error.message : String(error);
-        this.logger.error(`Could not send "${message.subject}" to a recipient at ${recipientDomain(message.to)}: ${reason}`);
-      }),
-    );
-  }
-
-  /**
-   * Resolves once every queued message has been delivered or has failed, and with them every other background task:
-   * one may still queue a message (a reset link is mailed only after its request has been answered).
+   * Resolves once this process has sent every message due (and finished every other job due): what tests and
+   * shutdown wait for. A message waiting for a retry after a failure does not count.
    */
   idle(): Promise<void> {
-    return this.background.idle();
+    return this.workers.idle();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.idle();
-    this.close();
-  }
-}
-
-/**
- * Writes under a temporary name and renames, so a reader of the folder never sees half a message; returns the
- * file's path.
- */
-async function writeOutboxFile(outboxDir: string, message: Buffer): Promise<string> {
-  await mkdir(outboxDir, { recursive: true, mode: 0o700 });
-  // ISO 8601 with ':' replaced, as ':' is not allowed in Windows file names; names still sort by time.
-  const name = `${new Date().toISOString().replace(/:/g, '-')}-${randomBytes(6).toString('hex')}.eml`;
-  const temporary = join(outboxDir, `.${name}.tmp`);
-  const file = join(outboxDir, name);
-  try {
-    await writeFile(temporary, message, { mode: 0o600, flag: 'wx' });
-    await rename(temporary, file);
-    return file;
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
+  private async deliver(message: MailMessage): Promise<void> {
+    try {
+      await this.transport.send(message);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.error(`Could not send "${message.subject}" to a recipient at ${recipientDomain(message.to)}: ${reason}`);
+      throw error;
+    }
   }
 }
 

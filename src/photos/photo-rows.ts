@@ -60,9 +60,10 @@ export class PhotoRows {
 
   /**
    * Makes every account's bytes used the sum of its photos again where they differ. The difference is read in one
-   * statement (both sides from one snapshot) and taken off by StorageQuota.correct.
+   * statement (both sides from one snapshot) and taken off by StorageQuota.correct — unless `correct` is false: then
+   * the differences are only returned.
    */
-  async recount(): Promise<QuotaCorrection[]> {
+  async recount(correct = true): Promise<QuotaCorrection[]> {
     const rows: Array<{ id: string; username: string; used_bytes: number | string; counted: number | string }> = await this.em
       .getConnection()
       .execute(
@@ -77,7 +78,7 @@ export class PhotoRows {
       wasBytes: Number(row.used_bytes),
       nowBytes: Number(row.counted),
     }));
-    for (const { userId, wasBytes, nowBytes } of corrections) await this.quota.correct(userId, wasBytes - nowBytes);
+    if (correct) for (const { userId, wasBytes, nowBytes } of corrections) await this.quota.correct(userId, wasBytes - nowBytes);
     return corrections;
   }
 }

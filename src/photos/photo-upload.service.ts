@@ -15,11 +15,12 @@ import { photoKeys } from './photo-keys';
 import { fits, StorageQuota } from '../users/storage-quota';
 import { PhotoRows } from './photo-rows';
 import { quotaRefusal } from './quota-refusal';
+import { sizeRefusal } from './size-refusal';
 import { spool, spoolDirOf, SpooledFile } from './upload-spool';
 import { UploadSummary } from './upload-summary';
 
-/** A file that was not stored, and why; the message names the file. */
-class Skipped extends Error {}
+/** A file that was not stored, and why: the message is a sentence for people that names the file. */
+export class UploadRefusedError extends Error {}
 
 /**
  * Takes the files of one upload, one at a time: spool to a temporary file (hashing and measuring), recognise the
@@ -54,9 +55,9 @@ export class PhotoUploadService {
       }
       const spooled = await spool(file.stream, this.spoolDir, signal);
       try {
-        summary.uploaded.push(await this.accept(ownerId, name, spooled, signal));
+        summary.uploaded.push(await this.acceptFile(ownerId, name, spooled, signal));
       } catch (error) {
-        if (error instanceof Skipped) summary.skipped.push(error.message);
+        if (error instanceof UploadRefusedError) summary.skipped.push(error.message);
         else if (error instanceof StorageUnavailableError) {
           summary.storageUnavailable = true;
           summary.skipped.push(`${name} was not stored: photo storage is unavailable. Please try again in a moment.`);
@@ -71,16 +72,20 @@ export class PhotoUploadService {
     return summary;
   }
 
-  private async accept(ownerId: string, name: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
+  /**
+   * One spooled file into the owner's library, for the multipart form and for finished resumable uploads alike;
+   * throws UploadRefusedError when the file is not stored, and StorageUnavailableError when storage is down.
+   */
+  async acceptFile(ownerId: string, name: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
     const { maxFileBytes } = this.config.uploads;
-    if (file.truncated) throw new Skipped(`${name} is larger than ${Math.round(maxFileBytes / 1024 / 1024)} MB.`);
-    if (file.size === 0) throw new Skipped(`${name} is empty.`);
+    if (file.truncated) throw new UploadRefusedError(sizeRefusal(name, maxFileBytes));
+    if (file.size === 0) throw new UploadRefusedError(`${name} is empty.`);
     const contentType = await sniffImageType(file.head);
-    if (!contentType) throw new Skipped(`${name} ${NOT_A_SUPPORTED_IMAGE}`);
-    if (await this.em.count(Photo, { ownerId, sha256: file.sha256 })) throw new Skipped(`${name} is already in your library.`);
+    if (!contentType) throw new UploadRefusedError(`${name} ${NOT_A_SUPPORTED_IMAGE}`);
+    if (await this.em.count(Photo, { ownerId, sha256: file.sha256 })) throw new UploadRefusedError(`${name} is already in your library.`);
     // Refused before the costly decode when it plainly does not fit; the binding check comes with the row, below.
     const usage = await this.quota.usage(ownerId);
-    if (!fits(usage, file.size)) throw new Skipped(quotaRefusal(name, file.size, usage));
+    if (!fits(usage, file.size)) throw new UploadRefusedError(quotaRefusal(name, file.size, usage));
     const { image, renditions } = await this.decode(name, file.path);
     const photo = this.em.create(
       Photo,
@@ -106,7 +111,7 @@ export class PhotoUploadService {
     try {
       return { image: await this.images.inspect(path, maxPixels), renditions: await this.images.renditions(path, maxPixels) };
     } catch (error) {
-      if (error instanceof ImageRejectedError) throw new Skipped(`${name} ${error.message}`);
+      if (error instanceof ImageRejectedError) throw new UploadRefusedError(`${name} ${error.message}`);
       throw error;
     }
   }
@@ -124,10 +129,11 @@ export class PhotoUploadService {
   ): Promise<Photo> {
     try {
       if (!(await this.rows.add(photo))) {
-        throw new Skipped(quotaRefusal(photo.displayName, photo.sizeBytes, await this.quota.usage(photo.ownerId)));
+        throw new UploadRefusedError(quotaRefusal(photo.displayName, photo.sizeBytes, await this.quota.usage(photo.ownerId)));
       }
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) throw new Skipped(`${photo.displayName} is already in your library.`);
+      if (error instanceof UniqueConstraintViolationException)
+        throw new UploadRefusedError(`${photo.displayName} is already in your library.`);
       throw error;
     }
     const keys = photoKeys(photo);

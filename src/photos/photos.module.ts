@@ -1,9 +1,11 @@
-import { Inject, Logger, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { rm } from 'node:fs/promises';
 import { Clock, CLOCK } from '../common/time/clock';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
+import { JobsModule } from '../jobs/jobs.module';
+import { RecurringJobs } from '../jobs/recurring-jobs';
 import { BLOB_STORAGE, BlobStorage } from '../storage/blob-storage.port';
 import { ImageProcessor } from './image-processor';
 import { PhotoUploadService } from './photo-upload.service';
@@ -12,22 +14,32 @@ import { PhotosService } from './photos.service';
 import { StorageCheckService } from './storage-check.service';
 import { UsersModule } from '../users/users.module';
 import { PhotoRows } from './photo-rows';
+import { UploadSlots } from './upload-slots.guard';
 import { spoolDirOf } from './upload-spool';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, JobsModule],
   controllers: [PhotosController],
-  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, PhotoRows],
-  exports: [PhotosService, StorageCheckService],
+  providers: [PhotosService, PhotoUploadService, ImageProcessor, StorageCheckService, PhotoRows, UploadSlots],
+  exports: [PhotosService, StorageCheckService, PhotoUploadService, UploadSlots],
 })
-export class PhotosModule implements OnApplicationBootstrap {
+export class PhotosModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly storageCheck: StorageCheckService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly recurring: RecurringJobs,
   ) {}
+
+  /** Every STORAGE_CHECK_HOURS, on one instance: the storage check in report-only mode (it logs, it removes nothing). */
+  onModuleInit(): void {
+    if (this.config.storageCheckIntervalMs === 0) return;
+    this.recurring.every('storage-check', this.config.storageCheckIntervalMs, async () => {
+      await this.storageCheck.run({ reportOnly: true });
+    });
+  }
 
   /**
    * Start-up clean-up after a crash: this instance's temporary files — its uploads being received, and (local disk) its

@@ -15,9 +15,16 @@ export interface StorageCheckOptions {
    * are removed at once rather than after 15 minutes. Other instances' uploads (they may be live) keep the 15 minutes.
    */
   restarted?: { instanceId: string; startedAt: Date };
+  /**
+   * Count what disagrees and change nothing: the scheduled check (STORAGE_CHECK_HOURS). Storage listed while uploads
+   * and deletes run elsewhere may disagree with the database for a moment, so only an operator's `npm run
+   * storage:check` (or the start-up check) removes anything.
+   */
+  reportOnly?: boolean;
 }
 const BATCH = 500;
 
+/** What was found — and, unless the check was `reportOnly`, removed or corrected. */
 export interface StorageReport {
   /** Blobs with no photo row: removed. */
   orphanBlobs: number;
@@ -50,7 +57,7 @@ export class StorageCheckService {
     const report: StorageReport = { orphanBlobs: 0, missingBlobs: 0, stalePending: 0, usageCorrected: [] };
 
     const cutoff = new Date(this.clock.now().getTime() - STALE_PENDING_MS);
-    const { restarted } = options;
+    const { restarted, reportOnly = false } = options;
     const stale = await em.find(Photo, {
       status: 'pending',
       $or: [
@@ -58,7 +65,7 @@ export class StorageCheckService {
         ...(restarted ? [{ uploader: restarted.instanceId, uploadedAt: { $lt: restarted.startedAt } }] : []),
       ],
     });
-    for (const photo of stale) await this.remove(photo);
+    if (!reportOnly) for (const photo of stale) await this.remove(photo);
     report.stalePending = stale.length;
 
     const blobsByPhoto = new Map<string, string[]>();
@@ -71,7 +78,7 @@ export class StorageCheckService {
     for (let i = 0; i < ids.length; i += BATCH) {
       const known = new Set((await em.find(Photo, { id: { $in: ids.slice(i, i + BATCH) } }, { fields: ['id'] })).map((p) => p.id));
       for (const id of ids.slice(i, i + BATCH).filter((id) => !known.has(id))) {
-        for (const key of blobsByPhoto.get(id)!) await this.storage.delete(key);
+        if (!reportOnly) for (const key of blobsByPhoto.get(id)!) await this.storage.delete(key);
         report.orphanBlobs += blobsByPhoto.get(id)!.length;
       }
     }
@@ -87,16 +94,18 @@ export class StorageCheckService {
         const stored = new Set(blobsByPhoto.get(photo.id) ?? []);
         return Object.values(photoKeys(photo)).some((key) => !stored.has(key));
       });
-      for (const photo of broken) await this.remove(photo);
+      if (!reportOnly) for (const photo of broken) await this.remove(photo);
       report.missingBlobs += broken.length;
       if (ready.length < BATCH) break;
       after = ready[ready.length - 1].id;
     }
 
     // Last, once the removals above have given their bytes back.
-    report.usageCorrected = await this.rows.recount();
+    report.usageCorrected = await this.rows.recount(!reportOnly);
     const usageCorrected = report.usageCorrected.map(({ userId, wasBytes, nowBytes }) => ({ userId, wasBytes, nowBytes }));
-    this.logger.log({ msg: 'Storage check finished', ...report, usageCorrected });
+    const found = report.orphanBlobs + report.missingBlobs + report.stalePending + usageCorrected.length > 0;
+    if (reportOnly && found) this.logger.warn({ msg: 'Storage check found disagreements (nothing changed)', ...report, usageCorrected });
+    else this.logger.log({ msg: 'Storage check finished', reportOnly, ...report, usageCorrected });
     return report;
   }
 

@@ -4,12 +4,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/config.module';
 import { Readiness } from '../health/readiness';
+import { JobWorkers } from '../jobs/job-workers';
 
 /**
- * On SIGTERM (Nest's shutdown hooks) and before any other module shuts down: readiness turns 503, the server stops
- * accepting connections and closes idle keep-alive ones, and requests in flight (uploads) get SHUTDOWN_GRACE_SECONDS
- * to finish, each answered with `Connection: close`; whatever is still open then is cut. Only after that do the other
- * modules close the mailer, the session pruner and the database.
+ * On SIGTERM (Nest's shutdown hooks) and before any other module shuts down: readiness turns 503, the workers stop
+ * claiming jobs, the server stops accepting connections and closes idle keep-alive ones, and requests in flight
+ * (uploads) and running jobs get SHUTDOWN_GRACE_SECONDS to finish, each response answered with `Connection: close`;
+ * whatever request is still open then is cut, and a job still running keeps its lease (taken again once it expires,
+ * or when this instance restarts). Only after that do the other modules close the mail transport and the database.
  *
  * It runs in onModuleDestroy of the root module, the first hook Nest calls on shutdown.
  */
@@ -22,6 +24,7 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly readiness: Readiness,
+    private readonly jobs: JobWorkers,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -35,6 +38,10 @@ export class GracefulShutdown implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.readiness.beginShutdown();
+    await Promise.all([this.jobs.stop(this.config.server.shutdownGraceMs), this.drainServer()]);
+  }
+
+  private async drainServer(): Promise<void> {
     const server = this.server();
     if (!server?.listening) return;
     this.draining = true;

@@ -1,5 +1,5 @@
 import { MikroORM } from '@mikro-orm/core';
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { Session as RequestSession, SessionData, Store } from 'express-session';
 import { AppConfig } from '../config/app-config';
@@ -9,22 +9,18 @@ import { Session } from './session.entity';
 
 type Callback<T = void> = (error?: unknown, value?: T) => void;
 
-const PRUNE_EVERY_MS = 10 * 60_000;
-
 /**
  * express-session store in the app's own database, so sessions survive restarts and are shared by every instance.
  * A row expires after the idle timeout (pushed forward on activity) and never later than the absolute lifetime
  * counted from login (a remembered session: REMEMBER_ME_DAYS for both); expired rows are invisible at once and pruned
- * periodically.
+ * every 10 minutes (SessionPruning).
  *
  * A session ended on the server stays ended: saving a session that was read from the database only updates its row,
  * so a slow request (an upload) that finishes after "Sign out everywhere", a password change or a logout cannot write
  * the deleted row back. Only a session express-session has just generated (new id) is inserted.
  */
 @Injectable()
-export class DatabaseSessionStore extends Store implements OnModuleDestroy {
-  private readonly logger = new Logger(DatabaseSessionStore.name);
-  private readonly pruneTimer: NodeJS.Timeout;
+export class DatabaseSessionStore extends Store {
   /** The session objects of requests whose session has a row (read from it, or inserted by this request). */
   private readonly stored = new WeakSet<object>();
 
@@ -34,9 +30,6 @@ export class DatabaseSessionStore extends Store implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     super();
-    this.pruneTimer = setInterval(() => {
-      this.prune().catch((error) => this.logger.warn(`Pruning expired sessions failed: ${error}`));
-    }, PRUNE_EVERY_MS).unref();
   }
 
   override get(sid: string, callback: Callback<SessionData | null>): void {
@@ -92,10 +85,6 @@ export class DatabaseSessionStore extends Store implements OnModuleDestroy {
 
   async prune(): Promise<number> {
     return this.em().nativeDelete(Session, { expiresAt: { $lte: this.clock.now() } });
-  }
-
-  onModuleDestroy(): void {
-    clearInterval(this.pruneTimer);
   }
 
   /** A remembered session ("Keep me logged in") lasts REMEMBER_ME_DAYS from its login, both idle and absolute. */

@@ -27,13 +27,17 @@ export class PasswordResetLinks {
     this.validForMs = passwordResetMs;
   }
 
-  /** A new link's token for the user, replacing any earlier link; the token itself is stored nowhere. */
-  async issue(userId: string): Promise<string> {
+  /**
+   * A new link's token for the user, replacing any earlier link; the token itself is stored nowhere. `withLink` runs
+   * in the same transaction (it queues the mail that carries the link, so there is never one without the other).
+   */
+  async issue(userId: string, withLink?: (em: EntityManager, token: string) => void): Promise<string> {
     const token = newSecretToken();
     const expiresAt = new Date(this.clock.now().getTime() + this.validForMs);
     await this.em.transactional(async (em) => {
       await em.nativeDelete(PasswordReset, { userId });
       em.create(PasswordReset, { tokenHash: hashToken(token), userId, expiresAt });
+      withLink?.(em, token);
     });
     return token;
   }

@@ -133,15 +133,15 @@ export class UsersService {
         );
         // A reset link sent to the old address must not work for the new one.
         if (after.email !== before.email) await this.resetLinks.deleteAllOf(em, userId);
+        if (after.email !== before.email || after.username !== before.username) {
+          this.mailer.enqueue(em, profileChangedNotice(before, after, this.config.baseUrl));
+        }
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw new InvalidInputError({ username: [PROFILE_RACE] });
       throw error;
     } finally {
       this.em.clear();
-    }
-    if (after.email !== before.email || after.username !== before.username) {
-      this.mailer.queue(profileChangedNotice(before, after, this.config.baseUrl));
     }
   }
 
@@ -159,9 +159,9 @@ export class UsersService {
       await beforeCommit?.(em);
       await em.nativeUpdate(User, { id: userId }, { passwordHash });
       await this.resetLinks.deleteAllOf(em, userId);
+      this.mailer.enqueue(em, passwordChangedNotice(user, this.config.baseUrl));
     });
     await this.sessions.destroyAllOf(userId);
-    this.mailer.queue(passwordChangedNotice(user, this.config.baseUrl));
   }
 
   /** Checks the password of a logged-in user, e.g. before a change to their account. */

@@ -2,12 +2,17 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer, AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MikroORM } from '@mikro-orm/core';
 import { Logger } from '@nestjs/common';
-import { BackgroundTasks } from '../../src/common/background/background-tasks';
 import { AppConfig } from '../../src/config/app-config';
+import { Job } from '../../src/jobs/job.entity';
+import { retryDelayMs } from '../../src/jobs/job-workers';
 import { mailMessage } from '../../src/mail/mail-template';
-import { MailMessage, Mailer } from '../../src/mail/mailer';
+import { MailMessage, MailTransport } from '../../src/mail/mail-transport';
+import { Mailer } from '../../src/mail/mailer';
 import { readOutbox, startSmtpServer, TestSmtpServer } from '../support/smtp';
+import { createTestApp, TestApp } from '../support/test-app';
+import { backends } from '../support/test-database';
 
 const FROM = 'Photosphere <photos@example.org>';
 const TRICKY = `Tom & Jerry's <script>alert("x")</script> album`;
@@ -30,7 +35,7 @@ function message(to = 'alice@example.net'): MailMessage {
   });
 }
 
-const mailer = (settings: AppConfig) => new Mailer(settings, new BackgroundTasks());
+const transport = (settings: AppConfig) => new MailTransport(settings);
 
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -41,10 +46,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe(Mailer.name, () => {
+describe(MailTransport.name, () => {
   let smtp: TestSmtpServer;
   let tempDir: string;
-  let sut: Mailer;
+  let sut: MailTransport;
 
   beforeEach(async () => {
     smtp = await startSmtpServer();
@@ -53,14 +58,14 @@ describe(Mailer.name, () => {
 
   afterEach(async () => {
     jest.restoreAllMocks();
-    await sut?.onModuleDestroy();
+    sut?.onModuleDestroy();
     await smtp.stop();
     await rm(tempDir, { recursive: true, force: true });
   });
 
   describe('over SMTP', () => {
     beforeEach(() => {
-      sut = mailer(config({ smtpUrl: smtp.url }));
+      sut = transport(config({ smtpUrl: smtp.url }));
     });
 
     it('delivers a message with from, to, subject and both a text and an HTML part', async () => {
@@ -89,51 +94,9 @@ describe(Mailer.name, () => {
       expect(mail.html).not.toContain('<script');
     });
 
-    it('queue returns before delivery, and idle() resolves once the message has arrived', async () => {
-      const returned = sut.queue(message('bob@example.com'));
-
-      expect(returned).toBeUndefined();
-      expect(smtp.messages).toHaveLength(0);
-      await sut.idle();
-      expect(smtp.messages).toHaveLength(1);
-      expect(smtp.messages[0].to).toEqual(['bob@example.com']);
-    });
-
-    it('idle() waits for every queued message, and shutting down delivers what is still queued', async () => {
-      sut.queue(message('one@example.com'));
-      sut.queue(message('two@example.com'));
-      await sut.idle();
-      expect(smtp.messages.flatMap((mail) => mail.to).sort()).toEqual(['one@example.com', 'two@example.com']);
-
-      sut.queue(message('three@example.com'));
-      expect(smtp.messages).toHaveLength(2);
-      await sut.onModuleDestroy();
-      expect(smtp.messages.map((mail) => mail.to[0])).toContain('three@example.com');
-    });
-
-    it('when the SMTP server cannot be reached, queue neither throws nor leaks the body into the log', async () => {
-      const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
-      const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-      await sut.onModuleDestroy();
-      sut = mailer(config({ smtpUrl: `smtp://user:pass@127.0.0.1:${await closedPort()}` }));
-
-      expect(() => sut.queue(message('alice@example.net'))).not.toThrow();
-      await sut.idle();
-
-      expect(errors).toHaveBeenCalledTimes(1);
-      const logged = JSON.stringify([...errors.mock.calls, ...warnings.mock.calls]);
-      expect(logged).toContain('example.net');
-      expect(logged).toContain('ECONNREFUSED');
-      expect(logged).toContain('Reset your password');
-      expect(logged).not.toContain('alice');
-      expect(logged).not.toContain(SECRET);
-      expect(logged).not.toContain('Someone asked');
-      expect(logged).not.toContain('Jerry');
-    });
-
     it('send rejects when the SMTP server cannot be reached', async () => {
-      await sut.onModuleDestroy();
-      sut = mailer(config({ smtpUrl: `smtp://127.0.0.1:${await closedPort()}` }));
+      sut.onModuleDestroy();
+      sut = transport(config({ smtpUrl: `smtp://127.0.0.1:${await closedPort()}` }));
 
       await expect(sut.send(message())).rejects.toThrow(/ECONNREFUSED/);
     });
@@ -145,7 +108,7 @@ describe(Mailer.name, () => {
 
     beforeEach(() => {
       outboxDir = join(tempDir, 'data', 'outbox');
-      sut = mailer(config({ outboxDir }));
+      sut = transport(config({ outboxDir }));
       logged = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     });
 
@@ -170,16 +133,6 @@ describe(Mailer.name, () => {
       expect(mail.raw).toContain('\r\n\r\n');
     });
 
-    it('queues into the outbox too, one file per message', async () => {
-      sut.queue(message('one@example.com'));
-      sut.queue(message('two@example.com'));
-      await sut.idle();
-
-      expect((await readdir(outboxDir)).filter((name) => !name.endsWith('.eml'))).toEqual([]);
-      const mails = await readOutbox(outboxDir);
-      expect(mails.flatMap((mail) => mail.to).sort()).toEqual(['one@example.com', 'two@example.com']);
-    });
-
     it('logs each file it writes by its name, and nothing of the message', async () => {
       await sut.send(message());
 
@@ -189,5 +142,92 @@ describe(Mailer.name, () => {
       ]);
       expect(JSON.stringify(logged.mock.calls)).not.toContain(SECRET);
     });
+  });
+});
+
+describe.each(backends())('Mailer: every message through the jobs table [%s]', (backend) => {
+  let smtp: TestSmtpServer | undefined;
+  let t: TestApp;
+
+  async function start(env: Record<string, string>): Promise<Mailer> {
+    t = await createTestApp(backend, { env, storage: 'local' });
+    return t.app.get(Mailer);
+  }
+  const em = () => t.app.get(MikroORM).em.fork();
+  const jobs = () => em().find(Job, { type: 'mail' });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await t?.close();
+    await smtp?.stop();
+    smtp = undefined;
+  });
+
+  it('sends what a committed transaction enqueued, and nothing of one that rolled back', async () => {
+    smtp = await startSmtpServer();
+    const mailer = await start({ SMTP_URL: smtp.url });
+
+    await expect(
+      em().transactional(async (tx) => {
+        mailer.enqueue(tx, message('rolled-back@example.com'));
+        await tx.flush();
+        throw new Error('the change was refused');
+      }),
+    ).rejects.toThrow('refused');
+    await em().transactional(async (tx) => mailer.enqueue(tx, message('bob@example.com')));
+    await mailer.idle();
+
+    expect(smtp.messages.map((mail) => mail.to)).toEqual([['bob@example.com']]);
+    expect(smtp.messages[0].text).toContain(SECRET);
+    expect(await jobs()).toEqual([]);
+  });
+
+  it('when SMTP is down the mail waits, sealed, and is retried with backoff until it arrives; the log holds no body', async () => {
+    const port = await closedPort();
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const warnings = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const mailer = await start({ SMTP_URL: `smtp://user:pass@127.0.0.1:${port}` });
+
+    await em().transactional(async (tx) => mailer.enqueue(tx, message('alice@example.net')));
+    await mailer.idle();
+
+    const [waiting] = await jobs();
+    expect(waiting).toMatchObject({ type: 'mail', state: 'queued', attempts: 1 });
+    expect(waiting.lastError).toContain('ECONNREFUSED');
+    expect(waiting.runAfter.getTime()).toBe(t.clock.now().getTime() + retryDelayMs(1));
+    for (const secret of [SECRET, 'alice', 'example.net', 'Someone asked', 'Reset your password']) {
+      expect(waiting.payload).not.toContain(secret);
+    }
+    const logged = JSON.stringify([...errors.mock.calls, ...warnings.mock.calls]);
+    expect(logged).toContain('example.net');
+    expect(logged).toContain('ECONNREFUSED');
+    expect(logged).not.toContain('alice');
+    expect(logged).not.toContain(SECRET);
+    expect(logged).not.toContain('Someone asked');
+    expect(logged).not.toContain('Jerry');
+
+    smtp = await startSmtpServer(port);
+    t.clock.advance(retryDelayMs(1));
+    await mailer.idle();
+
+    expect(smtp.messages.map((mail) => mail.to)).toEqual([['alice@example.net']]);
+    expect(smtp.messages[0].text).toContain(SECRET);
+    expect(await jobs()).toEqual([]);
+  });
+
+  it('without SMTP_URL, queued mail lands in the outbox, one file per message', async () => {
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const mailer = await start({});
+
+    await em().transactional(async (tx) => {
+      mailer.enqueue(tx, message('one@example.com'));
+      mailer.enqueue(tx, message('two@example.com'));
+    });
+    await mailer.idle();
+
+    const outboxDir = t.config.mail.outboxDir;
+    expect((await readdir(outboxDir)).filter((name) => !name.endsWith('.eml'))).toEqual([]);
+    const mails = await readOutbox(outboxDir);
+    expect(mails.flatMap((mail) => mail.to).sort()).toEqual(['one@example.com', 'two@example.com']);
   });
 });

@@ -27,8 +27,11 @@ export interface TestSmtpServer {
   stop(): Promise<void>;
 }
 
-/** A real SMTP server on 127.0.0.1 and a free port, plain text (no STARTTLS), accepting any login or none. */
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+/**
+ * A real SMTP server on 127.0.0.1 and a free port (or `port`: one where an earlier server, or none, listened), plain
+ * text (no STARTTLS), accepting any login or none.
+ */
+export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   const waiters = new Set<() => void>();
 
@@ -57,15 +60,15 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { port } = server.server.address() as AddressInfo;
+  const { port: listening } = server.server.address() as AddressInfo;
 
   return {
-    url: `smtp://user:pass@127.0.0.1:${port}`,
+    url: `smtp://user:pass@127.0.0.1:${listening}`,
     messages,
     waitFor(predicate) {
       return new Promise<ReceivedMail>((resolve) => {

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config/app-config';
 import { withSessionSecret } from '../../src/config/session-secret';
@@ -40,6 +40,9 @@ describe(loadConfig.name, () => {
       passwordResetMs: 30 * 60_000,
       defaultQuotaBytes: null,
       storageCheckOnStart: true,
+      storageCheckIntervalMs: 24 * 3_600_000,
+      role: 'all',
+      jobs: { concurrency: availableParallelism(), pollMs: 5000 },
       uploads: {
         maxFileBytes: 50 * 1024 * 1024,
         maxFiles: 100,
@@ -110,6 +113,17 @@ describe(loadConfig.name, () => {
     });
     expect(loadConfig({ INSTANCE_ID: 'web-1', PORT: '8080' }).instanceId).toBe('web-1');
     expect(loadConfig({ PORT: '8080' }).instanceId).toBe(`${hostname()}:8080`);
+  });
+
+  it('reads the process role, the job workers and the storage check schedule', () => {
+    expect(loadConfig({ ROLE: 'worker', JOB_CONCURRENCY: '3', JOB_POLL_SECONDS: '2', STORAGE_CHECK_HOURS: '0' })).toMatchObject({
+      role: 'worker',
+      jobs: { concurrency: 3, pollMs: 2000 },
+      storageCheckIntervalMs: 0,
+    });
+    expect(loadConfig({ ROLE: 'web' }).role).toBe('web');
+    expect(() => loadConfig({ ROLE: 'both' })).toThrow('ROLE must be one of web, worker, all (got "both").');
+    expect(() => loadConfig({ JOB_CONCURRENCY: '0' })).toThrow('JOB_CONCURRENCY must be a whole number from 1 to 1000');
   });
 
   it('reads upload limits', () => {

@@ -52,7 +52,6 @@ describe.each(backends())(`${DatabaseSessionStore.name} [%s]`, (backend) => {
   });
 
   afterAll(async () => {
-    sut?.onModuleDestroy();
     await orm?.close(true);
     await db?.drop();
   });

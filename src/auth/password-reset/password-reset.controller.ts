@@ -2,7 +2,6 @@ import { Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/comm
 import type { Request, Response } from 'express';
 import { flashAndRedirect } from '../../common/flash/flash-and-redirect';
 import { Public } from '../../common/http/public.decorator';
-import { responseDone } from '../../common/http/response-done';
 import { HOUR, RateLimit } from '../../common/throttle/rate-limit.decorator';
 import { field } from '../../common/http/form-fields';
 import { hashToken } from '../../common/secret-token';
@@ -24,12 +23,12 @@ export class PasswordResetController {
     res.render('pages/auth/forgot-password', { title: 'Forgot password' });
   }
 
-  /** The same page, status and timing whether or not the account exists: the link is issued after the answer. */
+  /** The same page, status and timing whether or not the account exists: the link is issued by a job, after the answer. */
   @Post('forgot-password')
   @RateLimit(20, HOUR)
-  forgot(@Req() req: Request, @Res() res: Response) {
+  async forgot(@Req() req: Request, @Res() res: Response) {
     const email = field(req.body, 'email').trim().slice(0, 254);
-    this.resets.requestAfter(responseDone(res), email);
+    await this.resets.requestLater(email);
     res.status(HttpStatus.OK).render('pages/auth/forgot-password', { title: 'Forgot password', email, sent: RESET_REQUESTED });
   }
 

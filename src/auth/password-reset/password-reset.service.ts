@@ -1,10 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { BackgroundTasks } from '../../common/background/background-tasks';
+import { EntityManager } from '@mikro-orm/core';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { AttemptCounter } from '../../common/throttle/attempt-counter';
 import { HOUR } from '../../common/throttle/rate-limit.decorator';
 import { Clock, CLOCK } from '../../common/time/clock';
 import { AppConfig } from '../../config/app-config';
 import { APP_CONFIG } from '../../config/config.module';
+import { JobHandlers } from '../../jobs/job-handlers';
+import { JobQueue } from '../../jobs/job-queue';
+import { jobType } from '../../jobs/job-type';
 import { mailMessage } from '../../mail/mail-template';
 import { Mailer } from '../../mail/mailer';
 import type { NewPassword } from '../../users/password-policy';
@@ -15,16 +18,20 @@ import { UsersService } from '../../users/users.service';
 
 export const RESET_REQUESTS_PER_ACCOUNT_PER_HOUR = 5;
 
+/** Looking up the account, issuing the link and mailing it, after the request was answered; sealed (an address). */
+const RESET_REQUEST_JOB = jobType<{ email: string }>('password-reset.request', { sealed: true });
+
 /** The link was unknown, used, superseded or expired: the person must ask for a new one. */
 export class InvalidResetLinkError extends Error {}
 
 /**
- * The forgot/reset flow. A request is answered before anything is looked up, so the answer takes the same time
- * whether or not an account (and so an email) exists; each account gets at most a few links an hour. The links
- * themselves are PasswordResetLinks, and the password change (with all that follows it) is UsersService's.
+ * The forgot/reset flow. A request only queues a job before it is answered, so the answer takes the same time
+ * whether or not an account (and so an email) exists; the job looks the account up, and each account gets at most a
+ * few links an hour. The links themselves are PasswordResetLinks, and the password change (with all that follows
+ * it) is UsersService's.
  */
 @Injectable()
-export class PasswordResetService {
+export class PasswordResetService implements OnModuleInit {
   private readonly requestsPerAccount: AttemptCounter;
 
   constructor(
@@ -32,19 +39,22 @@ export class PasswordResetService {
     private readonly userRows: UserRepository,
     private readonly links: PasswordResetLinks,
     private readonly mailer: Mailer,
-    private readonly background: BackgroundTasks,
+    private readonly jobs: JobQueue,
+    private readonly handlers: JobHandlers,
+    private readonly em: EntityManager,
     @Inject(CLOCK) clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.requestsPerAccount = new AttemptCounter(clock, HOUR);
   }
 
-  /**
-   * `request`, started once `answered` has settled (the response has gone out): returns at once, so the answer takes
-   * the same time whether or not the account exists. A failure is logged (BackgroundTasks).
-   */
-  requestAfter(answered: Promise<unknown>, email: string): void {
-    this.background.run('password reset request', () => this.request(email), answered);
+  onModuleInit(): void {
+    this.handlers.register(RESET_REQUEST_JOB, ({ email }) => this.request(email));
+  }
+
+  /** `request` as a job: the same single write whether or not the account exists, so the answer takes the same time. */
+  async requestLater(email: string): Promise<void> {
+    await this.jobs.enqueueNow(this.em, RESET_REQUEST_JOB, { email });
   }
 
   /** Mails a link if the email belongs to an account that has not asked too often; says nothing either way. */
@@ -53,13 +63,13 @@ export class PasswordResetService {
     if (!user) return;
     if (this.requestsPerAccount.count(user.id) >= RESET_REQUESTS_PER_ACCOUNT_PER_HOUR) return;
     this.requestsPerAccount.record(user.id);
-    const link = await this.issueLink(user);
-    this.mailer.queue(resetMail(user, link, Math.round(this.config.passwordResetMs / 60_000)));
+    const minutes = Math.round(this.config.passwordResetMs / 60_000);
+    await this.links.issue(user.id, (em, token) => this.mailer.enqueue(em, resetMail(user, this.linkOf(token), minutes)));
   }
 
   /** A new one-time link for the user (replacing any earlier one); also what `npm run cli -- reset-password` prints. */
   async issueLink(user: User): Promise<string> {
-    return `${this.config.baseUrl}/reset-password/${await this.links.issue(user.id)}`;
+    return this.linkOf(await this.links.issue(user.id));
   }
 
   /** The account a still-valid link belongs to, or null. */
@@ -80,6 +90,10 @@ export class PasswordResetService {
       if (error instanceof ResetLinkUsedUpError) throw new InvalidResetLinkError();
       throw error;
     }
+  }
+
+  private linkOf(token: string): string {
+    return `${this.config.baseUrl}/reset-password/${token}`;
   }
 }
 

@@ -76,7 +76,7 @@ export class HtmlExceptionFilter implements ExceptionFilter {
   }
 }
 
-function statusOf(exception: unknown): number {
+export function statusOf(exception: unknown): number {
   if (exception instanceof HttpException) return exception.getStatus();
   if (isDatabaseUnavailable(exception)) return HttpStatus.SERVICE_UNAVAILABLE;
   // Errors raised by Express middleware (body parser limits, malformed bodies) carry their own 4xx status.
@@ -85,7 +85,7 @@ function statusOf(exception: unknown): number {
   return HttpStatus.INTERNAL_SERVER_ERROR;
 }
 
-function messageOf(exception: unknown, status: number): string {
+export function messageOf(exception: unknown, status: number): string {
   if (isDatabaseUnavailable(exception)) return DATABASE_UNAVAILABLE;
   // Our own HttpExceptions carry messages written for people (503 included); an unexpected 500 never shows its own.
   if (exception instanceof HttpException && status !== HttpStatus.INTERNAL_SERVER_ERROR) {
