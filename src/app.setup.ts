@@ -29,6 +29,8 @@ const VENDOR_ASSETS: Record<string, string> = {
   '/vendor/tus': join(packageDir('tus-js-client'), 'dist'),
 };
 
+const UPLOADS_AT_ONCE = 3;
+
 /** Everything Express-level the app needs, in order; shared by main.ts and the tests so both run the same app. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.disable('x-powered-by');
@@ -52,6 +54,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(noStoreWhenLoggedIn);
   app.use(viewLocals(app.get(CsrfTokens)));
   configureViews(app);
+  // The upload panel sends three files at once, or fewer if one account may not have that many uploads in flight.
+  app.setLocal('uploadsAtOnce', Math.min(UPLOADS_AT_ONCE, config.uploads.maxConcurrentPerAccount));
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
   configureHttpServer(app.getHttpServer(), config.server);
   // SIGTERM (or SIGINT…) → GracefulShutdown drains the server, the modules close, and the process exits with 0.

@@ -4,7 +4,6 @@
 (function () {
   'use strict';
 
-  var PARALLEL = 3;
   var ROWS_PER_FRAME = 100;
   var CHUNK_BYTES = 8 * 1024 * 1024;
   var RETRY_DELAYS = [0, 1000, 3000, 5000, 10000, 20000];
@@ -76,7 +75,8 @@
   }
 
   function pump() {
-    while (!paused && inFlight < PARALLEL && waiting.length > 0) {
+    var atOnce = parseInt(panel().dataset.uploadsAtOnce, 10) || 1; // min(3, MAX_CONCURRENT_UPLOADS_PER_ACCOUNT)
+    while (!paused && inFlight < atOnce && waiting.length > 0) {
       var item = waiting.shift();
       if (item.state === 'waiting') start(item);
     }
