@@ -4,6 +4,7 @@ import {
   Delete,
   Head,
   HttpStatus,
+  Inject,
   NotFoundException,
   Options,
   Param,
@@ -17,6 +18,8 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentUser } from '../common/http/current-user.decorator';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
 import { UploadSlotsGuard } from '../photos/upload-slots.guard';
 import { declaredUpload } from './declared-upload';
 import { PartialUploads, UploadNotOpenedError } from './partial-uploads';
@@ -37,6 +40,7 @@ export class UploadsController {
   constructor(
     private readonly partials: PartialUploads,
     private readonly tus: TusEndpoint,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Options()
@@ -60,10 +64,15 @@ export class UploadsController {
     await this.tus.handle(req, res);
   }
 
+  /**
+   * A client that sends nothing for UPLOAD_IDLE_SECONDS loses its connection, so a stalled PATCH does not hold an upload
+   * slot; the bytes that arrived are kept, and the client resumes from the offset HEAD tells.
+   */
   @Patch(':id')
   @UseGuards(UploadSlotsGuard)
   async send(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
     await this.ownedOr404(user, id);
+    req.setTimeout(this.config.uploads.idleMs, () => req.destroy());
     await this.tus.handle(req, res);
   }
 

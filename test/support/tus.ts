@@ -71,6 +71,8 @@ export async function startPatch(t: TestApp, browser: Browser, location: string,
   return {
     /** The status, if the server answers before the body is complete (a refusal). */
     answered,
+    /** Resolves when the connection is closed, by either side. */
+    closed,
     cut: async () => {
       req.destroy();
       await closed;
