@@ -246,11 +246,17 @@ describe('the upload panel in a real browser', () => {
     await context.close();
   }, 180_000);
 
-  it('cancels one file or all of them; cancelled files are not stored', async () => {
+  it('cancels one file or all of them, asks before the page is left meanwhile; cancelled files are not stored', async () => {
     const { page, problems, context, username } = await gallery();
     await drop(page, await pngs(30, 300, 'cancel'));
     await page.locator('.upload-row[data-state=waiting]').last().getByRole('button', { name: 'Cancel cancel-30.png' }).click();
     await page.locator('.upload-row[data-state=cancelled]', { hasText: 'cancel-30.png' }).waitFor();
+    // Leaving while files are still waiting asks first (the click above gave the page the user activation it needs).
+    const asked = page.waitForEvent('dialog');
+    await page.close({ runBeforeUnload: true });
+    const leave = await asked;
+    expect(leave.type()).toBe('beforeunload');
+    await leave.dismiss();
     await page.getByRole('button', { name: 'Cancel all' }).click();
     await allSettled(page, 30);
     await page.waitForFunction(() => document.querySelectorAll('.upload-row[data-state=processing]').length === 0);
