@@ -21,12 +21,15 @@ import { DatabaseSessionStore } from './sessions/database-session.store';
 import { siteCookie } from './sessions/session-cookie';
 import { sessionMiddleware } from './sessions/session.middleware';
 
-/** Bootstrap, Bootstrap Icons and htmx are served from node_modules: no CDN, works offline and under the CSP. */
+/** Bootstrap, Bootstrap Icons, htmx and tus-js-client are served from node_modules: no CDN, works offline and under the CSP. */
 const VENDOR_ASSETS: Record<string, string> = {
   '/vendor/bootstrap': join(packageDir('bootstrap'), 'dist'),
   '/vendor/bootstrap-icons': join(packageDir('bootstrap-icons'), 'font'),
   '/vendor/htmx': join(packageDir('htmx.org'), 'dist'),
+  '/vendor/tus': join(packageDir('tus-js-client'), 'dist'),
 };
+
+const UPLOADS_AT_ONCE = 3;
 
 /** Everything Express-level the app needs, in order; shared by main.ts and the tests so both run the same app. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
@@ -51,6 +54,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(noStoreWhenLoggedIn);
   app.use(viewLocals(app.get(CsrfTokens)));
   configureViews(app);
+  // The upload panel sends three files at once, or fewer if one account may not have that many uploads in flight.
+  app.setLocal('uploadsAtOnce', Math.min(UPLOADS_AT_ONCE, config.uploads.maxConcurrentPerAccount));
   app.useBodyParser('urlencoded', { extended: false, limit: '64kb' });
   configureHttpServer(app.getHttpServer(), config.server);
   // SIGTERM (or SIGINT…) → GracefulShutdown drains the server, the modules close, and the process exits with 0.

@@ -26,67 +26,6 @@
     showToasts(event.detail.elt);
   });
 
-  // Upload: a progress bar while the files are sent, a drop zone for drag and drop, and a clean form afterwards.
-  function uploadForm() {
-    return document.getElementById('upload-form');
-  }
-
-  document.addEventListener('htmx:xhr:progress', function (event) {
-    var form = uploadForm();
-    if (!form || event.target !== form || !event.detail.lengthComputable) return;
-    var bar = document.getElementById('upload-progress');
-    bar.hidden = false;
-    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
-  });
-  // The server is busy with other uploads, or with this person's own others (503 or 429 with Retry-After; its toast
-  // says so): send the same files again after the time it asks for, a few times, instead of making the person pick
-  // them again.
-  var UPLOAD_RETRIES = 3;
-  var uploadRetries = 0;
-  function retryUploadLater(form, xhr) {
-    var busy = xhr && (xhr.status === 503 || xhr.status === 429);
-    var seconds = busy ? parseInt(xhr.getResponseHeader('Retry-After'), 10) : NaN;
-    if (isNaN(seconds) || uploadRetries >= UPLOAD_RETRIES) return false;
-    uploadRetries += 1;
-    setTimeout(function () {
-      form.requestSubmit();
-    }, seconds * 1000);
-    return true;
-  }
-
-  document.addEventListener('htmx:afterRequest', function (event) {
-    var form = uploadForm();
-    if (!form || event.target !== form) return;
-    if (retryUploadLater(form, event.detail.xhr)) return;
-    uploadRetries = 0;
-    form.reset();
-    var bar = document.getElementById('upload-progress');
-    bar.hidden = true;
-    bar.value = 0;
-  });
-
-  ['dragenter', 'dragover'].forEach(function (type) {
-    document.addEventListener(type, function (event) {
-      var form = uploadForm();
-      if (!form || !event.dataTransfer || Array.prototype.indexOf.call(event.dataTransfer.types, 'Files') < 0) return;
-      event.preventDefault();
-      document.getElementById('drop-zone').classList.add('dragging');
-    });
-  });
-  ['dragleave', 'drop'].forEach(function (type) {
-    document.addEventListener(type, function (event) {
-      var zone = document.getElementById('drop-zone');
-      if (zone && (type === 'drop' || event.target === zone)) zone.classList.remove('dragging');
-    });
-  });
-  document.addEventListener('drop', function (event) {
-    var form = uploadForm();
-    if (!form || !event.dataTransfer || event.dataTransfer.files.length === 0) return;
-    event.preventDefault();
-    form.querySelector('input[type=file]').files = event.dataTransfer.files;
-    form.requestSubmit();
-  });
-
   // Delete: the trash button opens a confirm modal; confirming removes the card without a page load.
   var pending = null;
 

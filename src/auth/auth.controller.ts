@@ -7,7 +7,13 @@ import { Public } from '../common/http/public.decorator';
 import { MINUTE, RateLimit } from '../common/throttle/rate-limit.decorator';
 import { localPath } from '../common/http/safe-redirect';
 import { Clock, CLOCK } from '../common/time/clock';
+import { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/config.module';
+import { CROSS_SITE_REFUSED } from '../common/csrf/csrf.guard';
+import { CsrfTokens } from '../common/csrf/csrf-tokens';
 import { SESSION_COOKIE, SessionCookie } from '../sessions/session-cookie';
+import { isLoggedIn } from '../sessions/logged-in';
+import { rememberSession } from '../sessions/session-lifecycle';
 import { LoginGuard } from './login.guard';
 import { field } from '../common/http/form-fields';
 
@@ -22,6 +28,8 @@ export class AuthController {
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SESSION_COOKIE) private readonly sessionCookie: SessionCookie,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly csrfTokens: CsrfTokens,
   ) {}
 
   @Public()
@@ -41,12 +49,26 @@ export class AuthController {
       return res.status(401).render('pages/auth/login', {
         title: 'Log in',
         identifier: field(req.body, 'identifier').slice(0, 254),
+        remember: field(req.body, 'remember') !== '',
         next,
         error: req.loginRefusedAsDisabled ? LOGIN_DISABLED : LOGIN_FAILED,
       });
     }
     req.session.authenticatedAt = this.clock.now().getTime();
+    if (field(req.body, 'remember') !== '') rememberSession(req, this.config.rememberMeMs);
     flashAndRedirect(req, res, 'success', req.firstLogin ? welcomeNewUser(req.user.username) : WELCOME_BACK, next ?? '/');
+  }
+
+  /**
+   * The CSRF token this browser's requests must carry now (JSON): the session's when logged in, a visitor's otherwise
+   * (setting its cookie). Scripts of this site read it after logging in again without leaving the page (the upload
+   * panel); another site cannot: no CORS, its requests are refused, and the JSON is not a script.
+   */
+  @Public()
+  @Get('csrf-token')
+  csrfToken(@Req() req: Request, @Res() res: Response) {
+    if (['cross-site', 'same-site'].includes(req.get('Sec-Fetch-Site') ?? '')) return res.status(403).json({ error: CROSS_SITE_REFUSED });
+    res.set('Cache-Control', 'no-store').json({ token: this.csrfTokens.tokenFor(req, res), loggedIn: isLoggedIn(req) });
   }
 
   /** Ends the session on the server, clears the cookie and the browser's cache, and says so on the login page. */

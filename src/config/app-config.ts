@@ -70,6 +70,8 @@ export interface EnvConfig {
   sessionSecret?: string;
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
+  /** How long a session lasts when "Keep me logged in" was ticked at login (from the login, however idle). */
+  rememberMeMs: number;
   /** How long an emailed password reset link works. */
   passwordResetMs: number;
   /** Storage quota given to new accounts, in bytes; null is unlimited. */
@@ -126,7 +128,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
       maxFiles: integer(env, 'MAX_UPLOAD_FILES', 100, 1, 1000),
       maxPixels: integer(env, 'MAX_IMAGE_MEGAPIXELS', 100, 1, 1000) * 1_000_000,
       maxConcurrent: integer(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 1000),
-      maxConcurrentPerAccount: integer(env, 'MAX_CONCURRENT_UPLOADS_PER_ACCOUNT', 2, 1, 1000),
+      maxConcurrentPerAccount: integer(env, 'MAX_CONCURRENT_UPLOADS_PER_ACCOUNT', 3, 1, 1000),
       idleMs: integer(env, 'UPLOAD_IDLE_SECONDS', 30, 1, 3600) * 1000,
     },
     server: {
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): EnvConfig {
     sessionSecret,
     sessionIdleMs: integer(env, 'SESSION_IDLE_MINUTES', 30, 1, 60 * 24 * 30) * 60_000,
     sessionAbsoluteMs: integer(env, 'SESSION_ABSOLUTE_HOURS', 12, 1, 24 * 365) * 3_600_000,
+    rememberMeMs: integer(env, 'REMEMBER_ME_DAYS', 30, 1, 365) * 86_400_000,
     passwordResetMs: integer(env, 'PASSWORD_RESET_MINUTES', 30, 5, 24 * 60) * 60_000,
     defaultQuotaBytes: env.DEFAULT_QUOTA_MB?.trim() ? integer(env, 'DEFAULT_QUOTA_MB', 0, 1, 100_000_000) * 1024 * 1024 : null,
     trustProxy: trustProxy(env.TRUST_PROXY),

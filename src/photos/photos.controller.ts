@@ -96,6 +96,21 @@ export class PhotosController {
     res.render('pages/photos/show', { title: photo.displayName, photo: photoDetails(photo) });
   }
 
+  /**
+   * One photo's card, for the upload panel to put at the top of the grid once the photo is uploaded; a processing one
+   * (re)starts the grid's poller, which turns it into its thumbnail.
+   */
+  @Get('photos/:id/card')
+  async card(@Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {
+    const photo = await this.photos.findShown(user.id, id);
+    res.render('partials/photos/uploaded-card', {
+      layout: false,
+      photo: photoCard(photo),
+      poll: processingPoll(photo.status === 'processing'),
+      storage: storageUsageView(await this.quota.usage(user.id)),
+    });
+  }
+
   /** Without JavaScript, the delete button leads here: a page that asks before deleting. */
   @Get('photos/:id/delete')
   async confirmDelete(@Res() res: Response, @CurrentUser() user: Express.User, @Param('id') id: string) {

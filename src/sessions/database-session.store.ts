@@ -12,7 +12,8 @@ type Callback<T = void> = (error?: unknown, value?: T) => void;
 /**
  * express-session store in the app's own database, so sessions survive restarts and are shared by every instance.
  * A row expires after the idle timeout (pushed forward on activity) and never later than the absolute lifetime
- * counted from login; expired rows are invisible at once and pruned every 10 minutes (SessionPruning).
+ * counted from login (a remembered session: REMEMBER_ME_DAYS for both); expired rows are invisible at once and pruned
+ * every 10 minutes (SessionPruning).
  *
  * A session ended on the server stays ended: saving a session that was read from the database only updates its row,
  * so a slow request (an upload) that finishes after "Sign out everywhere", a password change or a logout cannot write
@@ -86,9 +87,12 @@ export class DatabaseSessionStore extends Store {
     return this.em().nativeDelete(Session, { expiresAt: { $lte: this.clock.now() } });
   }
 
+  /** A remembered session ("Keep me logged in") lasts REMEMBER_ME_DAYS from its login, both idle and absolute. */
   private expiryOf(session: SessionData): Date {
-    const idle = this.clock.now().getTime() + this.config.sessionIdleMs;
-    const absolute = session.authenticatedAt ? session.authenticatedAt + this.config.sessionAbsoluteMs : Infinity;
+    const { sessionIdleMs, sessionAbsoluteMs, rememberMeMs } = this.config;
+    const idle = this.clock.now().getTime() + (session.rememberMe ? rememberMeMs : sessionIdleMs);
+    const lifetime = session.rememberMe ? rememberMeMs : sessionAbsoluteMs;
+    const absolute = session.authenticatedAt ? session.authenticatedAt + lifetime : Infinity;
     return new Date(Math.min(idle, absolute));
   }
 

@@ -8,12 +8,23 @@ import { promisify } from 'node:util';
 
 /**
  * After a password change: a new session id, still logged in as `user`, and still ending when the login's session
- * would have — `authenticatedAt` is carried over, so the absolute lifetime counts from the login, not the change.
+ * would have — `authenticatedAt` (and "keep me logged in") is carried over, so the lifetime counts from the login.
  */
 export async function renewLoggedInSession(req: Request, user: Express.User): Promise<void> {
-  const { authenticatedAt } = req.session;
+  const { authenticatedAt, rememberMe } = req.session;
+  const lifetimeMs = req.session.cookie.originalMaxAge ?? undefined;
   await promisify(req.login.bind(req))(user); // passport regenerates the session before it logs the user in
   if (authenticatedAt !== undefined) req.session.authenticatedAt = authenticatedAt;
+  if (rememberMe) rememberSession(req, lifetimeMs);
+}
+
+/**
+ * "Keep me logged in": the session lasts `lifetimeMs` (the store's row and the browser's cookie), not the idle timeout;
+ * logout, a password change and "sign out everywhere" still end it.
+ */
+export function rememberSession(req: Request, lifetimeMs: number | undefined): void {
+  req.session.rememberMe = true;
+  if (lifetimeMs !== undefined) req.session.cookie.maxAge = lifetimeMs;
 }
 
 /**

@@ -3,11 +3,11 @@ import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 
 /** The real app listening on 127.0.0.1 for a browser: SQLite + local disk, or in CI MySQL + Azurite (in-process). */
-export async function startE2eApp(): Promise<TestApp & { baseUrl: string }> {
+export async function startE2eApp(env: Record<string, string> = {}): Promise<TestApp & { baseUrl: string }> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const backend = backends().includes('mysql') ? 'mysql' : 'sqlite';
-  const t = await createTestApp(backend, { env: { BASE_URL: baseUrl, TRUST_PROXY: '' } });
+  const t = await createTestApp(backend, { env: { BASE_URL: baseUrl, TRUST_PROXY: '', ...env } });
   await t.app.listen(port, '127.0.0.1');
   return Object.assign(t, { baseUrl });
 }

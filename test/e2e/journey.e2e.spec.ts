@@ -48,6 +48,15 @@ describe('a new user in a real browser', () => {
 
   const cards = () => page.locator('.photo-card');
 
+  /** Waits until the upload panel lists `count` files, none of them still waiting, uploading or processing. */
+  const uploadsSettled = (count: number) =>
+    page.waitForFunction(
+      (n) =>
+        document.querySelectorAll('.upload-row').length === n &&
+        document.querySelectorAll('.upload-row:is([data-state=waiting], [data-state=uploading], [data-state=processing])').length === 0,
+      count,
+    );
+
   it('registers after fixing a password the policy refuses', async () => {
     await page.goto(url('/'));
     await expect(page.getByRole('heading', { name: 'Photosphere' }).isVisible()).resolves.toBe(true);
@@ -76,21 +85,23 @@ describe('a new user in a real browser', () => {
     await accessible('gallery-empty');
   });
 
-  it('uploads three files through the picker: progress, two cards, one clear rejection', async () => {
+  it('uploads three files through the picker: the panel lists them, two cards, one clear rejection', async () => {
     const files = [
       { name: 'beach.jpg', mimeType: 'image/jpeg', buffer: await jpeg(2400, 1600, 11) },
       { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('shopping list, not a picture\n') },
       { name: 'garden.png', mimeType: 'image/png', buffer: await png(1200, 900, 12) },
     ];
     await page.getByLabel(/Choose photos/).setInputFiles(files);
-    const progress = page.waitForFunction(() => !(document.getElementById('upload-progress') as HTMLProgressElement).hidden);
-    await page.getByRole('button', { name: 'Upload' }).click();
-    await progress;
-    await page
-      .getByText('2 photos uploaded. 1 skipped: notes.png is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).')
-      .waitFor();
+    await page.getByRole('region', { name: 'Uploading 3 files' }).waitFor();
+    await uploadsSettled(3);
+    expect(await page.locator('.upload-row', { hasText: 'notes.png' }).locator('[data-status]').textContent()).toBe(
+      'Refused: notes.png is not a supported image (JPEG, PNG, WebP, GIF, HEIC, HEIF or AVIF).',
+    );
+    expect(await page.locator('[data-upload-summary]').textContent()).toMatch(/^3 of 3 · /);
     expect(await cards().count()).toBe(2);
     expect(await page.getByText('No photos yet.').isVisible()).toBe(false);
+    await accessible('upload-panel');
+    await page.getByRole('button', { name: 'Close the upload panel' }).click();
   });
 
   it('shows the new photos processing, then their thumbnails, without a reload', async () => {
@@ -171,8 +182,10 @@ describe('a new user in a real browser', () => {
     const before = await cards().count();
     await page.dispatchEvent('#drop-zone', 'dragenter', { dataTransfer });
     await page.dispatchEvent('#drop-zone', 'drop', { dataTransfer });
-    await page.getByText('2 photos uploaded.').waitFor();
+    await uploadsSettled(2);
+    expect(await page.locator('.upload-row[data-state=done]').count()).toBe(2);
     expect(await cards().count()).toBe(before + 2);
+    await page.getByRole('button', { name: 'Close the upload panel' }).click();
   });
 
   it('loads older photos while scrolling', async () => {

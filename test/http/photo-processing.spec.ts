@@ -71,6 +71,21 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(await blobKeys(`${photo.ownerId}/${id}/`)).toHaveLength(3);
   });
 
+  it("gives the upload panel a processing photo's card with the grid's poller, and a ready one's without", async () => {
+    const browser = await loggedInBrowser(t.app, 'panelled');
+    await upload(browser, [{ name: 'fresh.jpg', data: await jpeg(300, 200, next()) }]);
+    const [id] = photoIds((await browser.get('/')).text);
+    const processing = await browser.get(`/photos/${id}/card`, { 'HX-Request': 'true' });
+    expect(cardStates(processing.text)).toEqual({ [id]: 'processing' });
+    expect(processing.text).toMatch(
+      /id="processing-poll"[^>]*hx-get="\/processing-photos\?after=2" hx-trigger="load delay:1s"[^>]*hx-swap-oob="true"/,
+    );
+    await photosProcessed(t.app);
+    const ready = await browser.get(`/photos/${id}/card`, { 'HX-Request': 'true' });
+    expect(cardStates(ready.text)).toEqual({ [id]: 'ready' });
+    expect(ready.text).not.toContain('processing-poll');
+  });
+
   it('marks an image whose pixels cannot be decoded failed, with the reason; its original goes and its bytes come back', async () => {
     const browser = await loggedInBrowser(t.app, 'unlucky');
     const good = await jpeg(300, 200, next());

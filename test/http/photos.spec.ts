@@ -34,6 +34,23 @@ describe.each(backends())('photos [%s]', (backend) => {
     await t?.close();
   });
 
+  describe('GET /photos/:id/card', () => {
+    it("gives the upload panel one photo's card for the top of the grid, with the storage line out of band", async () => {
+      const browser = await loggedInBrowser(t.app, 'carded');
+      await upload(browser, [{ name: 'card.jpg', data: await jpeg(320, 240, next()) }]);
+      const [id] = photoIds((await browser.get('/')).text);
+      const res = await browser.get(`/photos/${id}/card`, { 'HX-Request': 'true' });
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain('<html');
+      expect(photoIds(res.text)).toEqual([id]);
+      expect(res.text).toContain('title="card.jpg"');
+      expect(res.text).toContain('<div id="empty-state" hidden hx-swap-oob="true"></div>');
+      expect(res.text).toMatch(/<div id="storage-usage"[^>]* hx-swap-oob="true">/);
+      const stranger = await loggedInBrowser(t.app, 'notcarded');
+      expect((await stranger.get(`/photos/${id}/card`, { 'HX-Request': 'true' })).status).toBe(404);
+    });
+  });
+
   describe('POST /upload-photos', () => {
     it('stores JPEG, PNG, WebP and GIF and redirects to the gallery with one summary', async () => {
       const browser = await loggedInBrowser(t.app, 'uploader');

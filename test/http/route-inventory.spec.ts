@@ -12,6 +12,7 @@ import { photoIds, upload } from '../support/uploads';
 const PUBLIC_ROUTES = [
   'GET /login',
   'POST /login',
+  'GET /csrf-token',
   'GET /register',
   'POST /register',
   'GET /forgot-password',

@@ -32,6 +32,7 @@ describe(loadConfig.name, () => {
       sessionSecret: undefined,
       sessionIdleMs: 30 * 60_000,
       sessionAbsoluteMs: 12 * 3_600_000,
+      rememberMeMs: 30 * 86_400_000,
       trustProxy: false,
       secureCookies: false,
       storage: { driver: 'local', root: join(config.dataDir, 'photos') },
@@ -47,7 +48,7 @@ describe(loadConfig.name, () => {
         maxFiles: 100,
         maxPixels: 100_000_000,
         maxConcurrent: 4,
-        maxConcurrentPerAccount: 2,
+        maxConcurrentPerAccount: 3,
         idleMs: 30_000,
       },
       server: { headersTimeoutMs: 20_000, requestTimeoutMs: 900_000, keepAliveTimeoutMs: 5000, shutdownGraceMs: 25_000 },
@@ -176,6 +177,8 @@ describe(loadConfig.name, () => {
     ['SESSION_IDLE_MINUTES', '0'],
     ['SESSION_IDLE_MINUTES', 'ten'],
     ['SESSION_ABSOLUTE_HOURS', '0'],
+    ['REMEMBER_ME_DAYS', '0'],
+    ['REMEMBER_ME_DAYS', '366'],
     ['SESSION_SECRET', 'x'.repeat(31)],
   ])('rejects %s=%j', (variable, value) => {
     const error = configError({ [variable]: value });
@@ -223,10 +226,11 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
   });
 
-  it('reads the session lifetimes in minutes and hours', () => {
-    expect(loadConfig({ SESSION_IDLE_MINUTES: '5', SESSION_ABSOLUTE_HOURS: '2' })).toMatchObject({
+  it('reads the session lifetimes in minutes, hours and days', () => {
+    expect(loadConfig({ SESSION_IDLE_MINUTES: '5', SESSION_ABSOLUTE_HOURS: '2', REMEMBER_ME_DAYS: '7' })).toMatchObject({
       sessionIdleMs: 300_000,
       sessionAbsoluteMs: 7_200_000,
+      rememberMeMs: 7 * 86_400_000,
     });
   });
 });
