@@ -182,6 +182,13 @@
     pump();
   }
 
+  // Waiting files first: cancelling one in flight starts the next waiting one, which would only be cancelled again.
+  function cancelAll() {
+    var active = items.filter((item) => ACTIVE[item.state]);
+    active.filter((item) => item.state !== 'uploading').forEach(cancel);
+    active.filter((item) => item.state === 'uploading').forEach(cancel);
+  }
+
   function retry(item) {
     if (item.state !== 'failed' || item.photoId) return;
     item.reason = '';
@@ -541,7 +548,7 @@
     var row = event.target.closest('.upload-row');
     if (event.target.closest('[data-cancel]') && row) cancel(row.uploadItem);
     else if (event.target.closest('[data-retry]') && row) retry(row.uploadItem);
-    else if (event.target.closest('[data-upload-cancel-all]')) items.filter((item) => ACTIVE[item.state]).forEach(cancel);
+    else if (event.target.closest('[data-upload-cancel-all]')) cancelAll();
     else if (event.target.closest('[data-upload-close]')) close();
     else if (event.target.closest('[data-upload-login]')) openLogin();
   });
