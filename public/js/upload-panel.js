@@ -249,13 +249,20 @@
       });
   }
 
+  // The failed card's own reason ("Could not be read as an image; …"), as a sentence that names the file.
+  function failureOf(card, name) {
+    var reason = card.querySelector('.failure-reason');
+    var text = reason ? reason.textContent.trim() : 'Could not be read as an image.';
+    return name + ' ' + text.charAt(0).toLowerCase() + text.slice(1);
+  }
+
   function checkProcessed() {
     processing.forEach(function (item, id) {
       var card = document.querySelector('#photo-grid [data-photo-id="' + CSS.escape(id) + '"]');
       var state = card && (card.getAttribute('data-photo-state') || 'ready');
       if (state === 'ready' || state === 'failed') {
         processing.delete(id);
-        item.reason = state === 'failed' ? 'The file could not be read as an image.' : '';
+        item.reason = state === 'failed' ? failureOf(card, item.name) : '';
         setState(item, state === 'ready' ? 'done' : 'refused');
       }
     });

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { Photo } from '../../src/photos/photo.entity';
 import { DatabaseSessionStore } from '../../src/sessions/database-session.store';
 import { User } from '../../src/users/user.entity';
+import { jpegWithBrokenBody } from '../support/broken-images';
 import { loggedInBrowser, STRONG_PASSWORD } from '../support/browser';
 import { png } from '../support/images';
 import { TestApp } from '../support/test-app';
@@ -218,10 +219,11 @@ describe('the upload panel in a real browser', () => {
       { name: 'fake.jpg', type: 'image/jpeg', data: Buffer.from('not a picture at all') },
       { name: 'huge.png', type: 'image/png', data: randomBytes((MAX_UPLOAD_MB + 1) * 1024 * 1024) },
       { ...photos[0], name: 'holiday-again.png' },
+      { name: 'cut-short.jpg', type: 'image/jpeg', data: await jpegWithBrokenBody(170) }, // fails in processing, not in the request
     ];
     await problems.during(/status of 413/, async () => {
       await drop(page, [...refused, ...(await pngs(2, 160, 'beach'))]);
-      await allSettled(page, 10);
+      await allSettled(page, 11);
       await allDone(page, 5);
     });
     const status = (name: string) => page.locator('.upload-row', { hasText: name }).locator('[data-status]').textContent();
@@ -230,8 +232,9 @@ describe('the upload panel in a real browser', () => {
     }
     expect(await status('huge.png')).toBe(`Refused: huge.png is larger than ${MAX_UPLOAD_MB} MB.`);
     expect(await status('holiday-again.png')).toBe('Already in your library');
-    expect(await rowStates(page)).toEqual({ done: 5, refused: 4, duplicate: 1 });
-    expect(await page.locator('[data-upload-summary]').textContent()).toMatch(/^10 of 10 · /);
+    expect(await status('cut-short.jpg')).toBe('Refused: cut-short.jpg could not be read as an image; it may be damaged or incomplete.');
+    expect(await rowStates(page)).toEqual({ done: 5, refused: 5, duplicate: 1 });
+    expect(await page.locator('[data-upload-summary]').textContent()).toMatch(/^11 of 11 · /);
     await page.getByRole('region', { name: 'Uploads' }).screenshot({ path: join(SCREENSHOTS, 'upload-panel-desktop.png') });
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: join(SCREENSHOTS, 'upload-panel-phone.png') });
