@@ -403,6 +403,27 @@
     openLogin();
   }
 
+  // Any htmx request of the page (the grid's poller, the next page of the grid) that finds the session ended while the
+  // panel still holds work would follow HX-Redirect to the login page and lose the queue: pause and ask here instead.
+  document.addEventListener('htmx:beforeOnLoad', function (event) {
+    if (event.detail.xhr.status !== 401 || !holdsWork()) return;
+    event.preventDefault();
+    sessionEnded();
+  });
+
+  function holdsWork() {
+    return processing.size > 0 || items.some((item) => ACTIVE[item.state]);
+  }
+
+  // The grid's poller stops at a refused request; a fresh copy of it asks again (after its delay) once logged in.
+  function restartPoller() {
+    var poller = document.getElementById('processing-poll');
+    if (!poller || !poller.hasAttribute('hx-get')) return;
+    var fresh = poller.cloneNode(false);
+    poller.replaceWith(fresh);
+    htmx.process(fresh);
+  }
+
   function openLogin() {
     var modal = document.getElementById('session-modal');
     window.bootstrap.Modal.getOrCreateInstance(modal).show();
@@ -486,6 +507,7 @@
         if (item.cardMissing) showNewPhoto(id);
         item.cardMissing = false;
       });
+      restartPoller();
       pump();
     });
   }

@@ -10,6 +10,7 @@ import { User } from '../../src/users/user.entity';
 import { jpegWithBrokenBody } from '../support/broken-images';
 import { loggedInBrowser, STRONG_PASSWORD } from '../support/browser';
 import { png } from '../support/images';
+import { photosProcessed } from '../support/processing';
 import { TestApp } from '../support/test-app';
 import { launchChromium, newPage, PageProblems, PHONE, SCREENSHOTS } from './chromium';
 import { startE2eApp } from './e2e-app';
@@ -45,14 +46,14 @@ describe('the upload panel in a real browser', () => {
   });
 
   /** A new account, logged in, on its gallery; the page counts the files uploading at once (`maxUploading`). */
-  async function gallery(): Promise<{ page: Page; problems: PageProblems; context: BrowserContext; username: string }> {
+  async function gallery(app = t): Promise<{ page: Page; problems: PageProblems; context: BrowserContext; username: string }> {
     const username = `panel${++users}`;
-    const http = await loggedInBrowser(t.baseUrl, username);
+    const http = await loggedInBrowser(app.baseUrl, username);
     const { page, problems, context } = await newPage(chromium);
     const cookie = http.sessionCookie()!;
     const split = cookie.indexOf('=');
-    await context.addCookies([{ name: cookie.slice(0, split), value: cookie.slice(split + 1), url: t.baseUrl }]);
-    await page.goto(t.baseUrl + '/');
+    await context.addCookies([{ name: cookie.slice(0, split), value: cookie.slice(split + 1), url: app.baseUrl }]);
+    await page.goto(app.baseUrl + '/');
     await page.getByRole('heading', { name: 'Your photos' }).waitFor();
     await page.evaluate(() => {
       const w = window as unknown as { maxUploading: number };
@@ -207,6 +208,35 @@ describe('the upload panel in a real browser', () => {
     expect(problems.list()).toEqual([]);
     await context.close();
   }, 180_000);
+
+  it('keeps the page when the session ends while photos are still processing: the grid poller asks to log in, then goes on', async () => {
+    // No workers: the photos stay processing, so the grid's poller is still asking when the session ends.
+    const web = await startE2eApp({ ROLE: 'web' });
+    const { page, problems, context, username } = await gallery(web);
+    try {
+      await drop(page, await pngs(3, 200, 'slow'));
+      await page.waitForFunction(() => document.querySelectorAll('.upload-row[data-state=processing]').length === 3);
+      const url = page.url();
+      await problems.during(/status of 401/, async () => {
+        const user = await web.app.get(MikroORM).em.fork().findOneOrFail(User, { username });
+        await web.app.get(DatabaseSessionStore).destroyAllOf(user.id);
+        const modal = page.getByRole('dialog', { name: 'Your session has ended — log in to continue' });
+        await modal.waitFor(); // the poller's next request was refused: no redirect to the login page
+        expect(page.url()).toBe(url);
+        await modal.getByLabel('Email or username').fill(username);
+        await modal.getByLabel('Password').fill(STRONG_PASSWORD);
+        await modal.getByRole('button', { name: 'Log in and continue' }).click();
+        await modal.waitFor({ state: 'hidden' });
+      });
+      await photosProcessed(web.app);
+      await allDone(page, 3); // the restarted poller turned the cards ready
+      expect(page.url()).toBe(url);
+      expect(problems.list()).toEqual([]);
+    } finally {
+      await context.close();
+      await web.close();
+    }
+  }, 120_000);
 
   it('lists every refused file with its reason, beside the ones that went in', async () => {
     const { page, problems, context } = await gallery();
