@@ -1,13 +1,15 @@
 import { MikroORM } from '@mikro-orm/core';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/app-config';
 import { databaseOptions } from '../../src/database/database-options';
 import { Photo } from '../../src/photos/photo.entity';
 import { User } from '../../src/users/user.entity';
 import { AppProcess, builtApp, runCli, startAppProcess } from '../support/app-process';
-import { Browser, loggedInBrowser } from '../support/browser';
+import { Browser, loggedInBrowser, login } from '../support/browser';
 import { jpeg } from '../support/images';
+import { galleryProcessed } from '../support/processing';
 import { slowUpload } from '../support/slow-upload';
 import { backends, createTestDatabase, TestDatabase } from '../support/test-database';
 import { upload } from '../support/uploads';
@@ -72,12 +74,15 @@ describe.each(backends())('files the app keeps in DATA_DIR, on local disk [%s]',
     // An upload being received: its temporary file, looked at while the client holds back the rest.
     const inFlight = slowUpload(app.url, browser, { name: 'slow.jpg', data: await jpeg(1600, 1200, 2) });
     const spool = join(dataDir, 'tmp', 'uploads', INSTANCE_ID);
-    while (!existsSync(spool) || readdirSync(spool).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!existsSync(spool) || readdirSync(spool).length === 0) await setTimeout(20);
     const spooled = modesUnder(spool).filter((entry) => entry.path !== '.');
     await inFlight.finish();
     expect((await inFlight.response).status).toBe(303);
     // A password reset email, written to the outbox (queued emails are written before the process exits).
     await new Browser(app.url).submit('/forgot-password', { email: 'private@example.com' }, { from: '/forgot-password' });
+    // The mail is written by its job, after the answer: wait for it to land before stopping.
+    const outbox = join(dataDir, 'outbox');
+    while (!existsSync(outbox) || !readdirSync(outbox).some((name) => name.endsWith('.eml'))) await setTimeout(20);
     await app.stop();
 
     const entries = [...modesUnder(dataDir), ...spooled];
@@ -120,6 +125,10 @@ describe.each(backends())('files the app keeps in DATA_DIR, on local disk [%s]',
       missingBlobs: 0,
       usageCorrected: [{ userId: owner.id, wasBytes: photoBytes + 170 * 1024, nowBytes: photoBytes }],
     });
+    // The photo's job, cut off by the crash, runs again on this start: once it is done, nothing is being written.
+    const crashed = new Browser(app.url);
+    await login(crashed, 'crashed');
+    await galleryProcessed(crashed);
     expect(readdirSync(join(dataDir, 'photos', '.incoming'))).toEqual([]);
     await app.stop();
 
