@@ -1,7 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
 import { JobWorkers } from '../../src/jobs/job-workers';
 import { Photo } from '../../src/photos/photo.entity';
-import { PhotoProcessing } from '../../src/photos/photo-processing.service';
+import { GAVE_UP, PhotoProcessing } from '../../src/photos/photo-processing.service';
+import { DEFAULT_MAX_ATTEMPTS } from '../../src/jobs/job-handlers';
+import { retryDelayMs } from '../../src/jobs/job-workers';
+import { Job } from '../../src/jobs/job.entity';
+import { StorageUnavailableError } from '../../src/storage/blob-storage.port';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { jpegWithBrokenBody } from '../support/broken-images';
@@ -172,6 +176,36 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'ready' });
     expect(await blobKeys(`${photo.ownerId}/${id}/`)).toHaveLength(3);
     expect(await usedBytes('crashy')).toBe(photo.sizeBytes);
+  });
+
+  it('marks a photo failed once its job gives up (storage down on every attempt): its bytes come back, its blobs go', async () => {
+    const browser = await loggedInBrowser(t.app, 'unreachable');
+    const data = await jpeg(320, 240, next());
+    await upload(browser, [{ name: 'stuck.jpg', data }]);
+    const [id] = photoIds((await browser.get('/')).text);
+    const { ownerId } = await em().findOneOrFail(Photo, { id });
+    const restarted = await t.restart();
+    const restartedStorage = restarted.get<BlobStorage>(BLOB_STORAGE);
+    const get = jest.spyOn(restartedStorage, 'get').mockRejectedValue(new StorageUnavailableError('storage is down'));
+    const workers = restarted.get(JobWorkers);
+    await workers.start();
+    await workers.idle();
+    for (let attempt = 1; attempt < DEFAULT_MAX_ATTEMPTS; attempt++) {
+      expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'processing' });
+      t.clock.advance(retryDelayMs(attempt));
+      workers.wake();
+      await workers.idle();
+    }
+    expect(get).toHaveBeenCalled();
+    expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'failed', failureReason: GAVE_UP });
+    expect(await em().findOneOrFail(Job, { payload: JSON.stringify({ photoId: id }) })).toMatchObject({ state: 'failed' });
+    expect(await usedBytes('unreachable')).toBe(0);
+    expect(await blobKeys(`${ownerId}/${id}/`)).toEqual([]);
+    const gallery = (await browser.get('/')).text;
+    expect(cardStates(gallery)[id]).toBe('failed');
+    expect(decodeEntities(gallery)).toContain(GAVE_UP);
+    get.mockRestore();
+    await workers.stop(0);
   });
 
   it('runs the processing job of an upload on the workers, also those of an instance that stopped before running it', async () => {
