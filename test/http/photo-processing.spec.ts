@@ -137,6 +137,23 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(await usedBytes('tight')).toBe(good.length);
   });
 
+  it('takes the same bytes in again when their only copy failed: the failed photo is replaced, its bytes not given back twice', async () => {
+    const browser = await loggedInBrowser(t.app, 'retrier');
+    const broken = await jpegWithBrokenBody(next());
+    await upload(browser, [{ name: 'broken.jpg', data: broken }]);
+    await photosProcessed(t.app);
+    const failed = await em().findOneOrFail(Photo, { displayName: 'broken.jpg', status: 'failed' });
+    expect(await usedBytes('retrier')).toBe(0);
+
+    await upload(browser, [{ name: 'broken again.jpg', data: broken }]);
+    expect(await flashAfter(browser)).toBe('1 photo uploaded.');
+    expect(await em().count(Photo, { id: failed.id })).toBe(0);
+    expect(await em().find(Photo, { ownerId: failed.ownerId })).toMatchObject([{ displayName: 'broken again.jpg', status: 'processing' }]);
+    expect(await usedBytes('retrier')).toBe(broken.length);
+    await photosProcessed(t.app);
+    expect(await usedBytes('retrier')).toBe(0);
+  });
+
   it('refuses the same bytes again while the first copy is still processing', async () => {
     const browser = await loggedInBrowser(t.app, 'twice');
     const data = await jpeg(320, 240, next());
