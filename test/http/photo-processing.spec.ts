@@ -90,6 +90,22 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(ready.text).not.toContain('processing-poll');
   });
 
+  it('restarts the poller out of band from an older page (infinite scroll) that has processing cards', async () => {
+    const browser = await loggedInBrowser(t.app, 'scroller');
+    await upload(browser, [{ name: 'old.jpg', data: await jpeg(320, 240, next()) }]);
+    const olderPage = '/?before=99999999999999999_00000000-0000-4000-8000-000000000000';
+    const [id] = photoIds((await browser.get('/')).text);
+    const processing = await browser.get(olderPage, { 'HX-Request': 'true' });
+    expect(cardStates(processing.text)).toEqual({ [id]: 'processing' });
+    expect(processing.text).toMatch(/<div id="processing-poll" hidden hx-get="\/processing-photos\?after=2"[^>]*hx-swap-oob="true">/);
+    expect((await browser.get('/')).text.match(/id="processing-poll"/g)).toHaveLength(1);
+
+    await photosProcessed(t.app);
+    const ready = await browser.get(olderPage, { 'HX-Request': 'true' });
+    expect(cardStates(ready.text)).toEqual({ [id]: 'ready' });
+    expect(ready.text).not.toContain('processing-poll');
+  });
+
   it('marks an image whose pixels cannot be decoded failed, with the reason; its original goes and its bytes come back', async () => {
     const browser = await loggedInBrowser(t.app, 'unlucky');
     const good = await jpeg(300, 200, next());
@@ -142,7 +158,8 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     const broken = await jpegWithBrokenBody(next());
     await upload(browser, [{ name: 'broken.jpg', data: broken }]);
     await photosProcessed(t.app);
-    const failed = await em().findOneOrFail(Photo, { displayName: 'broken.jpg', status: 'failed' });
+    const { id: ownerId } = await em().findOneOrFail(User, { usernameKey: 'retrier' });
+    const failed = await em().findOneOrFail(Photo, { ownerId, status: 'failed' });
     expect(await usedBytes('retrier')).toBe(0);
 
     await upload(browser, [{ name: 'broken again.jpg', data: broken }]);
