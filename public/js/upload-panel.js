@@ -446,6 +446,7 @@
           method: 'POST',
           credentials: 'same-origin',
           redirect: 'manual',
+          headers: { 'X-Stay-On-Page': '1' }, // no "Welcome back!" left for the next page
           body: new URLSearchParams(new FormData(form)),
         });
       })
