@@ -437,6 +437,26 @@
     openLogin();
   }
 
+  // The grid's poller meeting the ended session while files are queued or processing: htmx would follow the server to
+  // the login page and lose the queue; here the queue pauses instead, and the poller starts again after logging in.
+  var pollerStopped = false;
+  document.addEventListener('htmx:beforeOnLoad', function (event) {
+    var busy = processing.size > 0 || items.some((item) => ACTIVE[item.state]);
+    if (event.detail.xhr.status !== 401 || event.detail.elt.id !== 'processing-poll' || !busy) return;
+    event.preventDefault();
+    pollerStopped = true;
+    sessionEnded();
+  });
+
+  function restartPoller() {
+    var poller = document.getElementById('processing-poll');
+    pollerStopped = false;
+    if (!poller || !poller.hasAttribute('hx-get')) return;
+    var fresh = poller.cloneNode(true); // without htmx's state: processed anew, its load trigger fires again
+    poller.replaceWith(fresh);
+    htmx.process(fresh);
+  }
+
   function openLogin() {
     var modal = document.getElementById('session-modal');
     window.bootstrap.Modal.getOrCreateInstance(modal).show();
@@ -521,6 +541,7 @@
         if (item.cardMissing) showNewPhoto(id);
         item.cardMissing = false;
       });
+      if (pollerStopped) restartPoller();
       pump();
     });
   }
