@@ -115,12 +115,53 @@
         var refusal = response && response.getHeader('Upload-Refused');
         if (photoId) settle(item, 'processing', '', photoId);
         else if (refusal) refuse(item, headerText(refusal));
-        else settle(item, 'failed', 'The server did not say what became of this file.');
+        else finish(item);
       },
       onError: function (error) {
         failed(item, error);
       },
     });
+  }
+
+  // Every byte had arrived but the server could not take the file in then (photo storage down: 503). tus-js-client's
+  // retry asks where the upload is, hears "at the end" and calls it a success without the answer; a PATCH of no bytes
+  // at the end has the server take the file in now and say what became of it.
+  function finish(item) {
+    fetch(item.upload.url, {
+      method: 'PATCH',
+      credentials: 'same-origin',
+      redirect: 'manual',
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        'Upload-Offset': String(item.size),
+        'Content-Type': 'application/offset+octet-stream',
+        'X-CSRF-Token': csrfToken(),
+      },
+    })
+      .then(function (res) {
+        var photoId = res.headers.get('Photo-Id');
+        var refusal = res.headers.get('Upload-Refused');
+        if (res.ok && photoId) return settle(item, 'processing', '', photoId);
+        if (res.ok && refusal) return refuse(item, headerText(refusal));
+        return res.text().then(function (body) {
+          var response = {
+            getStatus: function () {
+              return res.status;
+            },
+            getHeader: function (name) {
+              return res.headers.get(name);
+            },
+            getBody: function () {
+              return body;
+            },
+          };
+          if (res.ok) settle(item, 'failed', 'The server did not say what became of this file.');
+          else failed(item, { originalResponse: response });
+        });
+      })
+      .catch(function () {
+        settle(item, 'failed', 'The connection was lost.');
+      });
   }
 
   function failed(item, error) {
@@ -474,6 +515,7 @@
           method: 'POST',
           credentials: 'same-origin',
           redirect: 'manual',
+          headers: { 'X-Stay-On-Page': '1' }, // no "Welcome back!" left for the next page
           body: new URLSearchParams(new FormData(form)),
         });
       })

@@ -21,6 +21,11 @@ export const LOGIN_FAILED = 'Invalid email/username or password.';
 export const WELCOME_BACK = 'Welcome back!';
 export const welcomeNewUser = (username: string) => `Welcome to Photosphere, ${username}!`;
 export const LOGGED_OUT = 'You have been logged out.';
+/**
+ * Sent by a script that logs in again without leaving its page (the upload panel's session modal): no page shows the
+ * welcome, so none is queued for the next one to load.
+ */
+export const STAY_ON_PAGE_HEADER = 'X-Stay-On-Page';
 export const LOGIN_DISABLED = 'This account has been disabled. Ask an administrator of this Photosphere to enable it again.';
 
 @Controller()
@@ -56,6 +61,7 @@ export class AuthController {
     }
     req.session.authenticatedAt = this.clock.now().getTime();
     if (field(req.body, 'remember') !== '') rememberSession(req, this.config.rememberMeMs);
+    if (req.get(STAY_ON_PAGE_HEADER) === '1') return res.redirect(303, next ?? '/');
     flashAndRedirect(req, res, 'success', req.firstLogin ? welcomeNewUser(req.user.username) : WELCOME_BACK, next ?? '/');
   }
 

@@ -11,6 +11,15 @@ export interface JobHandler {
   /** Set for recurring jobs: after each run the row waits this long instead of being deleted. */
   repeatEveryMs?: number;
   run(payload: unknown): Promise<void>;
+  /** Called once when the job ends `failed` for good, with its payload and the last attempt's error. */
+  onGiveUp?(payload: unknown, lastError: string): Promise<void>;
+}
+
+/** How a job type is run: how many attempts it gets, and what its feature does when the last one has failed. */
+export interface JobPolicy<P> {
+  maxAttempts?: number;
+  /** Puts the feature's own state right once the job is given up (runs once, after the last attempt failed). */
+  onGiveUp?: (payload: P, lastError: string) => Promise<void>;
 }
 
 /**
@@ -21,12 +30,14 @@ export interface JobHandler {
 export class JobHandlers {
   private readonly handlers = new Map<string, JobHandler>();
 
-  register<P>(type: JobType<P>, handler: (payload: P) => Promise<void>, policy: { maxAttempts?: number } = {}): void {
+  register<P>(type: JobType<P>, handler: (payload: P) => Promise<void>, policy: JobPolicy<P> = {}): void {
+    const { onGiveUp } = policy;
     this.add({
       type: type.name,
       sealed: type.sealed ?? false,
       maxAttempts: policy.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       run: (payload) => handler(payload as P),
+      onGiveUp: onGiveUp && ((payload, lastError) => onGiveUp(payload as P, lastError)),
     });
   }
 

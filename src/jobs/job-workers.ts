@@ -21,7 +21,7 @@ export function retryDelayMs(attempt: number): number {
 /**
  * This process's workers: one loop claims due jobs of the registered types while fewer than JOB_CONCURRENCY run,
  * runs each with its handler, and records the outcome — deleted when done, queued again with exponential backoff
- * when it failed, `failed` with the reason after the handler's last attempt. A running job's lease is renewed every
+ * when it failed, `failed` with the reason after the handler's last attempt (and then the handler's `onGiveUp`). A running job's lease is renewed every
  * third of its length, so only a dead process lets it expire.
  *
  * `stop` (SIGTERM) ends claiming at once and lets running jobs finish within SHUTDOWN_GRACE_SECONDS; a job still
@@ -189,11 +189,22 @@ export class JobWorkers implements OnModuleDestroy {
     if (job.attempts >= handler.maxAttempts) {
       this.logger.error({ msg: 'Job failed for good', type: job.type, attempts: job.attempts, error: reason });
       await this.rows.failed(job, reason, null);
+      await this.giveUp(handler, job, reason);
       return;
     }
     const delay = retryDelayMs(job.attempts);
     this.logger.warn({ msg: 'Job failed; it will be retried', type: job.type, attempts: job.attempts, retryInMs: delay, error: reason });
     await this.rows.failed(job, reason, new Date(now + delay));
+  }
+
+  /** The handler's feature puts its state right; its own failure is logged, the job stays `failed` either way. */
+  private async giveUp(handler: JobHandler, job: ClaimedJob, reason: string): Promise<void> {
+    if (!handler.onGiveUp) return;
+    try {
+      await RequestContext.create(this.orm.em, () => handler.onGiveUp!(this.payloadOf(handler, job), reason));
+    } catch (error) {
+      this.logger.error({ msg: 'Could not give up a job', type: job.type, error: messageOf(error) });
+    }
   }
 
   private payloadOf(handler: JobHandler, job: ClaimedJob): unknown {

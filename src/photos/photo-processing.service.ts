@@ -16,10 +16,13 @@ import { photoKeys } from './photo-keys';
 import { PhotoRows } from './photo-rows';
 import { PROCESS_PHOTO } from './process-photo.job';
 
+/** A photo's failure reason when its processing job has given up. */
+export const GAVE_UP = 'Could not be processed; please try uploading it again.';
+
 /**
  * The work after an upload has answered: decode the original once, store the thumbnail and the preview, read the EXIF
  * capture date and mark the photo `ready`. A file that cannot be decoded is marked `failed` with the reason, its
- * original removed and its bytes given back. Idempotent: a run after a crash overwrites the renditions and ends the
+ * original removed and its bytes given back; so is a photo whose job gave up after its last attempt. Idempotent: a run after a crash overwrites the renditions and ends the
  * same way, and a photo that is ready, failed or gone is left as it is. Runs as the PROCESS_PHOTO job, on the workers;
  * a job whose process died is taken again once its lease expires (or when its instance restarts).
  */
@@ -47,7 +50,7 @@ export class PhotoProcessing implements OnModuleInit {
    */
   async onModuleInit(): Promise<void> {
     if (this.adapterHost.httpAdapter) await rm(this.workDir, { recursive: true, force: true });
-    this.handlers.register(PROCESS_PHOTO, ({ photoId }) => this.process(photoId));
+    this.handlers.register(PROCESS_PHOTO, ({ photoId }) => this.process(photoId), { onGiveUp: ({ photoId }) => this.giveUp(photoId) });
   }
 
   @CreateRequestContext()
@@ -61,6 +64,16 @@ export class PhotoProcessing implements OnModuleInit {
     } finally {
       await rm(original, { force: true });
     }
+  }
+
+  /**
+   * The job failed on every attempt (storage down the whole time, say): the photo ends `failed` as an undecodable one
+   * does, so it does not stay processing for ever. Its blobs are removed as far as storage lets.
+   */
+  @CreateRequestContext()
+  async giveUp(photoId: string): Promise<void> {
+    const photo = await this.em.findOne(Photo, { id: photoId });
+    if (photo?.status === 'processing') await this.fail(photo, GAVE_UP);
   }
 
   private async processFile(photo: Photo, original: string): Promise<void> {

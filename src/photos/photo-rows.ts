@@ -28,11 +28,16 @@ export class PhotoRows {
     private readonly jobs: JobQueue,
   ) {}
 
-  /** Writes the photo's row and counts its bytes; false (nothing written) when they would exceed the owner's quota. */
+  /**
+   * Writes the photo's row and counts its bytes; false (nothing written) when they would exceed the owner's quota. A
+   * failed photo of the same bytes is replaced: its row goes in the same transaction (its bytes were given back when it
+   * failed, its blobs removed then).
+   */
   async add(photo: Photo): Promise<boolean> {
     return retryOnDeadlock(() =>
       this.em.transactional(async (em) => {
         if (!(await this.quota.reserve(em, photo.ownerId, photo.sizeBytes))) return false;
+        await em.nativeDelete(Photo, { ownerId: photo.ownerId, sha256: photo.sha256, status: 'failed' });
         await em.insert(Photo, photo);
         return true;
       }),

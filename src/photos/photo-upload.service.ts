@@ -83,7 +83,10 @@ export class PhotoUploadService {
     if (file.size === 0) throw new UploadRefusedError(`${name} is empty.`);
     const contentType = await sniffImageType(file.head);
     if (!contentType) throw new UploadRefusedError(`${name} ${NOT_A_SUPPORTED_IMAGE}`);
-    if (await this.em.count(Photo, { ownerId, sha256: file.sha256 })) throw new UploadRefusedError(`${name} is already in your library.`);
+    // A failed copy does not count: the new one takes its place (PhotoRows.add).
+    if (await this.em.count(Photo, { ownerId, sha256: file.sha256, status: { $ne: 'failed' } })) {
+      throw new UploadRefusedError(`${name} is already in your library.`);
+    }
     // Refused early when it plainly does not fit; the binding check comes with the row, below.
     const usage = await this.quota.usage(ownerId);
     if (!fits(usage, file.size)) throw new UploadRefusedError(quotaRefusal(name, file.size, usage));

@@ -35,7 +35,12 @@ export class PhotosController {
   @Get()
   async gallery(@Req() req: Request, @Res() res: Response, @CurrentUser() user: Express.User, @Query('before') before: unknown) {
     const page = await this.photos.gallery(user.id, before);
-    const model = { photos: page.photos.map(photoCard), next: page.next };
+    // A processing card on an older page (loaded by infinite scroll) restarts the grid's poller, which may have stopped.
+    const model = {
+      photos: page.photos.map(photoCard),
+      next: page.next,
+      poll: processingPoll(page.photos.some((photo) => photo.status === 'processing')),
+    };
     await renderPageOrFragment(req, res, { page: 'pages/photos/gallery', fragment: 'partials/photos/grid-page' }, model, async () => ({
       storage: storageUsageView(await this.quota.usage(user.id)),
       title: 'Your photos',
@@ -45,7 +50,6 @@ export class PhotosController {
       acceptedNames: ACCEPTED_IMAGE_NAMES,
       maxUploadMb: Math.round(this.config.uploads.maxFileBytes / 1024 / 1024),
       maxFiles: this.config.uploads.maxFiles,
-      poll: processingPoll(page.photos.some((photo) => photo.status === 'processing')),
     }));
   }
 

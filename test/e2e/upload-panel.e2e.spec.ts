@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Browser as Chromium, BrowserContext, Page, Route } from 'playwright-core';
 import sharp from 'sharp';
 import { Photo } from '../../src/photos/photo.entity';
+import { BLOB_STORAGE, BlobStorage, StorageUnavailableError } from '../../src/storage/blob-storage.port';
 import { DatabaseSessionStore } from '../../src/sessions/database-session.store';
 import { User } from '../../src/users/user.entity';
 import { jpegWithBrokenBody } from '../support/broken-images';
@@ -236,6 +237,29 @@ describe('the upload panel in a real browser', () => {
       await context.close();
       await web.close();
     }
+  }, 120_000);
+
+  it('finishes a file whose last PATCH met photo storage down (503) with a PATCH of no bytes, and shows its photo', async () => {
+    const { page, problems, context, username } = await gallery();
+    const requests = tusRequests(page);
+    const [file] = await pngs(1, 180, 'stormy');
+    const put = jest.spyOn(t.app.get<BlobStorage>(BLOB_STORAGE), 'put').mockRejectedValueOnce(new StorageUnavailableError());
+    try {
+      await problems.during(/status of 503/, async () => {
+        await drop(page, [file]);
+        await allSettled(page, 1);
+      });
+    } finally {
+      put.mockRestore();
+    }
+    await allDone(page, 1);
+    expect(await photosOf(username)).toBe(1);
+    const length = String(file.data.length);
+    const patches = requests.filter((r) => r.method === 'PATCH').map((r) => r.offset);
+    expect(patches).toEqual(['0', length]); // the one that met the outage, then the empty one that finished it
+    expect(requests.some((r) => r.method === 'HEAD')).toBe(true);
+    expect(problems.list()).toEqual([]);
+    await context.close();
   }, 120_000);
 
   it('lists every refused file with its reason, beside the ones that went in', async () => {

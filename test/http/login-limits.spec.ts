@@ -1,6 +1,7 @@
 import type { Response } from 'supertest';
+import { STAY_ON_PAGE_HEADER, WELCOME_BACK } from '../../src/auth/auth.controller';
 import { PasswordHasher } from '../../src/users/password-hasher';
-import { Browser, login, register, STRONG_PASSWORD } from '../support/browser';
+import { Browser, loggedInBrowser, login, register, STRONG_PASSWORD } from '../support/browser';
 import { createTestApp, TestApp } from '../support/test-app';
 import { backends } from '../support/test-database';
 
@@ -62,6 +63,20 @@ describe.each(backends())('login limits [%s]', (backend) => {
       replay.setCookie(cookie.split(';')[0]);
       expect((await replay.get('/')).headers.location).toBe('/login');
     }
+  });
+
+  it('queues no welcome for a login that stays on its page (the upload panel’s session modal)', async () => {
+    const browser = await loggedInBrowser(t.app, 'stayer');
+    await browser.submit('/logout', {});
+    const res = await browser.submit(
+      '/login',
+      { identifier: 'stayer', password: STRONG_PASSWORD },
+      { from: '/login', headers: { [STAY_ON_PAGE_HEADER]: '1' } },
+    );
+    expect([res.status, res.headers.location]).toEqual([303, '/']);
+    const home = await browser.get('/');
+    expect(home.status).toBe(200);
+    expect(home.text).not.toContain(WELCOME_BACK);
   });
 
   it('greets a new user on their first login, and welcomes them back after that', async () => {

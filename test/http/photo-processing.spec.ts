@@ -1,7 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
 import { JobWorkers } from '../../src/jobs/job-workers';
 import { Photo } from '../../src/photos/photo.entity';
-import { PhotoProcessing } from '../../src/photos/photo-processing.service';
+import { GAVE_UP, PhotoProcessing } from '../../src/photos/photo-processing.service';
+import { DEFAULT_MAX_ATTEMPTS } from '../../src/jobs/job-handlers';
+import { retryDelayMs } from '../../src/jobs/job-workers';
+import { Job } from '../../src/jobs/job.entity';
+import { StorageUnavailableError } from '../../src/storage/blob-storage.port';
 import { BLOB_STORAGE, BlobStorage } from '../../src/storage/blob-storage.port';
 import { User } from '../../src/users/user.entity';
 import { jpegWithBrokenBody } from '../support/broken-images';
@@ -86,6 +90,22 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(ready.text).not.toContain('processing-poll');
   });
 
+  it('restarts the poller out of band from an older page (infinite scroll) that has processing cards', async () => {
+    const browser = await loggedInBrowser(t.app, 'scroller');
+    await upload(browser, [{ name: 'old.jpg', data: await jpeg(320, 240, next()) }]);
+    const olderPage = '/?before=99999999999999999_00000000-0000-4000-8000-000000000000';
+    const [id] = photoIds((await browser.get('/')).text);
+    const processing = await browser.get(olderPage, { 'HX-Request': 'true' });
+    expect(cardStates(processing.text)).toEqual({ [id]: 'processing' });
+    expect(processing.text).toMatch(/<div id="processing-poll" hidden hx-get="\/processing-photos\?after=2"[^>]*hx-swap-oob="true">/);
+    expect((await browser.get('/')).text.match(/id="processing-poll"/g)).toHaveLength(1);
+
+    await photosProcessed(t.app);
+    const ready = await browser.get(olderPage, { 'HX-Request': 'true' });
+    expect(cardStates(ready.text)).toEqual({ [id]: 'ready' });
+    expect(ready.text).not.toContain('processing-poll');
+  });
+
   it('marks an image whose pixels cannot be decoded failed, with the reason; its original goes and its bytes come back', async () => {
     const browser = await loggedInBrowser(t.app, 'unlucky');
     const good = await jpeg(300, 200, next());
@@ -133,6 +153,24 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(await usedBytes('tight')).toBe(good.length);
   });
 
+  it('takes the same bytes in again when their only copy failed: the failed photo is replaced, its bytes not given back twice', async () => {
+    const browser = await loggedInBrowser(t.app, 'retrier');
+    const broken = await jpegWithBrokenBody(next());
+    await upload(browser, [{ name: 'broken.jpg', data: broken }]);
+    await photosProcessed(t.app);
+    const { id: ownerId } = await em().findOneOrFail(User, { usernameKey: 'retrier' });
+    const failed = await em().findOneOrFail(Photo, { ownerId, status: 'failed' });
+    expect(await usedBytes('retrier')).toBe(0);
+
+    await upload(browser, [{ name: 'broken again.jpg', data: broken }]);
+    expect(await flashAfter(browser)).toBe('1 photo uploaded.');
+    expect(await em().count(Photo, { id: failed.id })).toBe(0);
+    expect(await em().find(Photo, { ownerId: failed.ownerId })).toMatchObject([{ displayName: 'broken again.jpg', status: 'processing' }]);
+    expect(await usedBytes('retrier')).toBe(broken.length);
+    await photosProcessed(t.app);
+    expect(await usedBytes('retrier')).toBe(0);
+  });
+
   it('refuses the same bytes again while the first copy is still processing', async () => {
     const browser = await loggedInBrowser(t.app, 'twice');
     const data = await jpeg(320, 240, next());
@@ -172,6 +210,36 @@ describe.each(backends())('photo processing [%s]', (backend) => {
     expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'ready' });
     expect(await blobKeys(`${photo.ownerId}/${id}/`)).toHaveLength(3);
     expect(await usedBytes('crashy')).toBe(photo.sizeBytes);
+  });
+
+  it('marks a photo failed once its job gives up (storage down on every attempt): its bytes come back, its blobs go', async () => {
+    const browser = await loggedInBrowser(t.app, 'unreachable');
+    const data = await jpeg(320, 240, next());
+    await upload(browser, [{ name: 'stuck.jpg', data }]);
+    const [id] = photoIds((await browser.get('/')).text);
+    const { ownerId } = await em().findOneOrFail(Photo, { id });
+    const restarted = await t.restart();
+    const restartedStorage = restarted.get<BlobStorage>(BLOB_STORAGE);
+    const get = jest.spyOn(restartedStorage, 'get').mockRejectedValue(new StorageUnavailableError('storage is down'));
+    const workers = restarted.get(JobWorkers);
+    await workers.start();
+    await workers.idle();
+    for (let attempt = 1; attempt < DEFAULT_MAX_ATTEMPTS; attempt++) {
+      expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'processing' });
+      t.clock.advance(retryDelayMs(attempt));
+      workers.wake();
+      await workers.idle();
+    }
+    expect(get).toHaveBeenCalled();
+    expect(await em().findOneOrFail(Photo, { id })).toMatchObject({ status: 'failed', failureReason: GAVE_UP });
+    expect(await em().findOneOrFail(Job, { payload: JSON.stringify({ photoId: id }) })).toMatchObject({ state: 'failed' });
+    expect(await usedBytes('unreachable')).toBe(0);
+    expect(await blobKeys(`${ownerId}/${id}/`)).toEqual([]);
+    const gallery = (await browser.get('/')).text;
+    expect(cardStates(gallery)[id]).toBe('failed');
+    expect(decodeEntities(gallery)).toContain(GAVE_UP);
+    get.mockRestore();
+    await workers.stop(0);
   });
 
   it('runs the processing job of an upload on the workers, also those of an instance that stopped before running it', async () => {

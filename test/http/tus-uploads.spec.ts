@@ -8,6 +8,7 @@ import { NO_FILE_NAME, PARTIAL_UPLOAD_LIFETIME_MS, PartialUploads } from '../../
 import { UPLOAD_NOT_FOUND } from '../../src/uploads/uploads.controller';
 import { User } from '../../src/users/user.entity';
 import { Browser, loggedInBrowser, login, STRONG_PASSWORD } from '../support/browser';
+import { jpegWithBrokenBody } from '../support/broken-images';
 import { jpeg } from '../support/images';
 import { photosProcessed } from '../support/processing';
 import { createTestApp, TestApp } from '../support/test-app';
@@ -292,6 +293,24 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
     expect(decodeURIComponent(duplicate.headers['upload-refused'])).toBe('café again.jpg is already in your library.');
     const ownerId = (await em().findOneOrFail(User, { usernameKey: 'owner' })).id;
     expect(await em().count(Photo, { ownerId, sha256: sha256(photo) })).toBe(1);
+  });
+
+  it('takes the same bytes in again when their only copy failed: the failed photo is replaced, its bytes not given back twice', async () => {
+    const broken = await jpegWithBrokenBody(11);
+    const first = await created(owner, 'damaged.jpg', broken.length);
+    const failedId = (await patchUpload(owner, first, 0, broken)).headers['photo-id'];
+    await photosProcessed(t.app);
+    expect(await em().findOneOrFail(Photo, { id: failedId })).toMatchObject({ status: 'failed' });
+    const usedBefore = (await em().findOneOrFail(User, { usernameKey: 'owner' })).usedBytes;
+
+    const again = await created(owner, 'damaged again.jpg', broken.length);
+    const retried = await patchUpload(owner, again, 0, broken);
+    expect(retried.headers['upload-refused']).toBeUndefined();
+    expect(retried.headers['photo-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await em().count(Photo, { id: failedId })).toBe(0);
+    expect((await em().findOneOrFail(User, { usernameKey: 'owner' })).usedBytes).toBe(usedBefore + broken.length);
+    await photosProcessed(t.app);
+    expect((await em().findOneOrFail(User, { usernameKey: 'owner' })).usedBytes).toBe(usedBefore);
   });
 
   it('answers 503 when photo storage is down and keeps the partial; a PATCH of no bytes at the end finishes it', async () => {

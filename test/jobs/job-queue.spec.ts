@@ -162,6 +162,45 @@ describe.each(backends())('jobs in the database [%s]', (backend) => {
     expect(DEFAULT_MAX_ATTEMPTS).toBe(5);
   });
 
+  it("a job given up calls its handler's onGiveUp once, with the payload and the last error; a failing onGiveUp leaves the job failed", async () => {
+    const a = await instance('instance-a');
+    const gaveUp: Array<{ payload: { n: number }; lastError: string }> = [];
+    let calls = 0;
+    a.handlers.register(
+      counted,
+      async () => {
+        calls++;
+        throw new Error(`storage down (${calls})`);
+      },
+      {
+        maxAttempts: 2,
+        onGiveUp: async (payload, lastError) => {
+          gaveUp.push({ payload, lastError });
+          if (payload.n === 2) throw new Error('could not put it right');
+        },
+      },
+    );
+    await a.workers.start();
+    await a.queue.enqueueNow(orms[0].em, counted, { n: 1 });
+    await a.workers.idle();
+    expect(gaveUp).toEqual([]);
+
+    clock.advance(retryDelayMs(1));
+    await a.workers.idle();
+    expect(gaveUp).toEqual([{ payload: { n: 1 }, lastError: 'storage down (2)' }]);
+    clock.advance(24 * 3_600_000);
+    await a.workers.idle();
+    expect(gaveUp).toHaveLength(1);
+
+    await a.queue.enqueueNow(orms[0].em, counted, { n: 2 });
+    a.workers.wake();
+    await a.workers.idle();
+    clock.advance(retryDelayMs(1));
+    await a.workers.idle();
+    expect(gaveUp.map(({ payload }) => payload.n)).toEqual([1, 2]);
+    expect(await a.rows.counts()).toEqual({ queued: 0, running: 0, failed: 2 });
+  });
+
   it('enqueue belongs to its transaction: a rollback leaves no job, a commit wakes the workers', async () => {
     const a = await instance('instance-a');
     const ran = reach(1, () => done.length);
