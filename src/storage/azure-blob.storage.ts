@@ -9,7 +9,8 @@ import {
   RestError,
   WebResource,
 } from '@azure/storage-blob';
-import { rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StorageUnavailableError, StoredBlob } from './blob-storage.port';
@@ -20,8 +21,6 @@ const RETRY_OPTIONS = { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 400
 const REQUEST_DEADLINE_MS = 10_000;
 const BLOCK_SIZE = 4 * 1024 * 1024;
 const MAX_BUFFERS = 2;
-/** Blocks of one file sent at once by `putFile` (it reads them from the file, so they are not held in memory twice). */
-const FILE_CONCURRENCY = 4;
 
 /** Keeps blobs in one private Azure Blob Storage container, uploading in 4 MB blocks committed only when complete. */
 export class AzureBlobStorage implements BlobStorage {
@@ -72,22 +71,14 @@ export class AzureBlobStorage implements BlobStorage {
     }
   }
 
-  /** Sends the file in 4 MB blocks, several at once (one request when it fits in one block), then removes it. */
+  /**
+   * Streams the file up as `put` does (4 MB blocks, each request under the client-side deadline), then removes it.
+   * The SDK's `uploadFile` (parallel blocks from the file) did not fail within the deadline when the service stopped
+   * answering mid-upload, so it is not used.
+   */
   async putFile(key: string, path: string, options: PutOptions): Promise<StoredBlob> {
     try {
-      const blob = this.container.getBlockBlobClient(checked(key));
-      options.signal?.throwIfAborted();
-      const { size } = await stat(path);
-      const response = await blob
-        .uploadFile(path, {
-          blockSize: BLOCK_SIZE,
-          maxSingleShotSize: BLOCK_SIZE,
-          concurrency: FILE_CONCURRENCY,
-          blobHTTPHeaders: { blobContentType: options.contentType },
-          abortSignal: options.signal,
-        })
-        .catch((error) => Promise.reject(classify(error, 'upload the blob', options.signal)));
-      return { key, size, etag: response.etag ?? '', lastModified: response.lastModified ?? new Date() };
+      return await this.put(key, createReadStream(path), options);
     } finally {
       await rm(path, { force: true });
     }
