@@ -72,8 +72,8 @@ export class PhotoUploadService {
   }
 
   /**
-   * Takes one fully received file in and returns its `processing` photo. Storage takes the spooled file over once it is
-   * accepted (it is gone afterwards); the caller still calls its remove(), for a refused file. Throws UploadRefusedError when the file is refused, StorageUnavailableError when storage cannot be reached.
+   * Takes one fully received file in and returns its `processing` photo. Storage takes the spooled file over once the
+   * original is stored (it is gone then); the caller still calls its remove(), for a file refused or not stored. Throws UploadRefusedError when the file is refused, StorageUnavailableError when storage cannot be reached.
    */
   async acceptFile(ownerId: string, filename: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
     const name = cleanDisplayName(filename);

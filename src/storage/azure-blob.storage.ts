@@ -77,11 +77,9 @@ export class AzureBlobStorage implements BlobStorage {
    * answering mid-upload, so it is not used.
    */
   async putFile(key: string, path: string, options: PutOptions): Promise<StoredBlob> {
-    try {
-      return await this.put(key, createReadStream(path), options);
-    } finally {
-      await rm(path, { force: true });
-    }
+    const stored = await this.put(key, createReadStream(path), options);
+    await rm(path, { force: true });
+    return stored;
   }
 
   async get(key: string): Promise<BlobDownload> {

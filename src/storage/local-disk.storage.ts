@@ -60,19 +60,19 @@ export class LocalDiskStorage implements BlobStorage {
    * fsyncing it as `put` does; from another filesystem (EXDEV) it is copied with `put` and then removed.
    */
   async putFile(key: string, path: string, options: PutOptions): Promise<StoredBlob> {
+    const target = this.pathOf(key);
+    options.signal?.throwIfAborted();
     try {
-      const target = this.pathOf(key);
-      options.signal?.throwIfAborted();
       const stats = await flushToDisk(path, PRIVATE_FILE_MODE);
       options.signal?.throwIfAborted();
       await this.moveIntoPlace(path, target);
       return { key, ...describe(stats) };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EXDEV') return await this.put(key, createReadStream(path), options);
-      throw error;
-    } finally {
-      await rm(path, { force: true });
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     }
+    const stored = await this.put(key, createReadStream(path), options);
+    await rm(path, { force: true });
+    return stored;
   }
 
   async get(key: string): Promise<BlobDownload> {
