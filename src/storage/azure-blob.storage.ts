@@ -9,8 +9,8 @@ import {
   RestError,
   WebResource,
 } from '@azure/storage-blob';
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { putOpened } from './put-opened';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StorageUnavailableError, StoredBlob } from './blob-storage.port';
@@ -77,7 +77,9 @@ export class AzureBlobStorage implements BlobStorage {
    * answering mid-upload, so it is not used.
    */
   async putFile(key: string, path: string, options: PutOptions): Promise<StoredBlob> {
-    const stored = await this.put(key, createReadStream(path), options);
+    checked(key);
+    options.signal?.throwIfAborted();
+    const stored = await putOpened(path, (body) => this.put(key, body, options));
     await rm(path, { force: true });
     return stored;
   }

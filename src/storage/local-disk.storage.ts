@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, Stats } from 'node:fs';
+import { Stats } from 'node:fs';
 import { mkdir, open, opendir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeNewPrivateFile } from '../common/private-files';
 import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StoredBlob } from './blob-storage.port';
+import { putOpened } from './put-opened';
 import { assertSafeKey, assertSafePrefix } from './storage-key';
 
 const INCOMING = '.incoming';
@@ -70,7 +71,7 @@ export class LocalDiskStorage implements BlobStorage {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
     }
-    const stored = await this.put(key, createReadStream(path), options);
+    const stored = await putOpened(path, (body) => this.put(key, body, options));
     await rm(path, { force: true });
     return stored;
   }
