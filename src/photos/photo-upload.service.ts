@@ -1,6 +1,5 @@
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createReadStream } from 'node:fs';
 import { Clock, CLOCK } from '../common/time/clock';
 import type { MultipartFiles } from '../common/http/multipart-files';
 import { AppConfig } from '../config/app-config';
@@ -73,8 +72,8 @@ export class PhotoUploadService {
   }
 
   /**
-   * Takes one fully received file in (the caller removes the spooled file afterwards) and returns its `processing`
-   * photo. Throws UploadRefusedError when the file is refused, StorageUnavailableError when storage cannot be reached.
+   * Takes one fully received file in and returns its `processing` photo. Storage takes the spooled file over once the
+   * original is stored (it is gone then); the caller still calls its remove(), for a file refused or not stored. Throws UploadRefusedError when the file is refused, StorageUnavailableError when storage cannot be reached.
    */
   async acceptFile(ownerId: string, filename: string, file: SpooledFile, signal?: AbortSignal): Promise<Photo> {
     const name = cleanDisplayName(filename);
@@ -136,7 +135,8 @@ export class PhotoUploadService {
   private async storeOriginal(photo: Photo, file: SpooledFile, contentType: AcceptedImageType, signal?: AbortSignal): Promise<Photo> {
     const { original } = photoKeys(photo);
     try {
-      await this.storage.put(original, createReadStream(file.path), { contentType, signal });
+      // The spooled file is moved into storage (renamed, on local disk): its own remove() then has nothing left to do.
+      await this.storage.putFile(original, file.path, { contentType, signal });
       await this.rows.markProcessing(photo);
       return photo;
     } catch (error) {

@@ -9,6 +9,8 @@ import {
   RestError,
   WebResource,
 } from '@azure/storage-blob';
+import { rm } from 'node:fs/promises';
+import { putOpened } from './put-opened';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StorageUnavailableError, StoredBlob } from './blob-storage.port';
@@ -67,6 +69,19 @@ export class AzureBlobStorage implements BlobStorage {
     } catch (error) {
       throw classify(error, 'upload the blob', options.signal);
     }
+  }
+
+  /**
+   * Streams the file up as `put` does (4 MB blocks, each request under the client-side deadline), then removes it.
+   * The SDK's `uploadFile` (parallel blocks from the file) did not fail within the deadline when the service stopped
+   * answering mid-upload, so it is not used.
+   */
+  async putFile(key: string, path: string, options: PutOptions): Promise<StoredBlob> {
+    checked(key);
+    options.signal?.throwIfAborted();
+    const stored = await putOpened(path, (body) => this.put(key, body, options));
+    await rm(path, { force: true });
+    return stored;
   }
 
   async get(key: string): Promise<BlobDownload> {

@@ -37,6 +37,12 @@ export interface BlobStorage {
   removeUnfinished(): Promise<void>;
   /** Stores the stream under the key, replacing nothing half-written: the blob appears whole or not at all. */
   put(key: string, body: Readable, options: PutOptions): Promise<StoredBlob>;
+  /**
+   * Stores the local file at `path` under the key, as `put` would, and takes the file over once stored: it is then gone
+   * from `path` (moved into place where the adapter can, otherwise copied and removed). When it fails the file is left
+   * where it was, for the caller to remove.
+   */
+  putFile(key: string, path: string, options: PutOptions): Promise<StoredBlob>;
   /** Throws BlobNotFoundError when there is no such blob. */
   get(key: string): Promise<BlobDownload>;
   /** Idempotent: deleting a missing blob is not an error. */

@@ -3,8 +3,9 @@ import { Stats } from 'node:fs';
 import { mkdir, open, opendir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PRIVATE_DIR_MODE, writeNewPrivateFile } from '../common/private-files';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeNewPrivateFile } from '../common/private-files';
 import { BlobDownload, BlobNotFoundError, BlobStorage, PutOptions, StoredBlob } from './blob-storage.port';
+import { putOpened } from './put-opened';
 import { assertSafeKey, assertSafePrefix } from './storage-key';
 
 const INCOMING = '.incoming';
@@ -53,6 +54,26 @@ export class LocalDiskStorage implements BlobStorage {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+
+  /**
+   * Renames the file into place when it is on the storage's filesystem (no byte is copied), after making it private and
+   * fsyncing it as `put` does; from another filesystem (EXDEV) it is copied with `put` and then removed.
+   */
+  async putFile(key: string, path: string, options: PutOptions): Promise<StoredBlob> {
+    const target = this.pathOf(key);
+    options.signal?.throwIfAborted();
+    try {
+      const stats = await flushToDisk(path, PRIVATE_FILE_MODE);
+      options.signal?.throwIfAborted();
+      await this.moveIntoPlace(path, target);
+      return { key, ...describe(stats) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    }
+    const stored = await putOpened(path, (body) => this.put(key, body, options));
+    await rm(path, { force: true });
+    return stored;
   }
 
   async get(key: string): Promise<BlobDownload> {
@@ -146,10 +167,14 @@ export class LocalDiskStorage implements BlobStorage {
   }
 }
 
-/** fsyncs the file so a power cut cannot leave a renamed but empty blob, and returns its final stats. */
-async function flushToDisk(path: string): Promise<Stats> {
+/**
+ * fsyncs the file so a power cut cannot leave a renamed but empty blob, and returns its final stats; with `mode`, first
+ * gives the file that mode (a file handed over by `putFile` becomes as private as one `put` writes).
+ */
+async function flushToDisk(path: string, mode?: number): Promise<Stats> {
   const file = await open(path, 'r');
   try {
+    if (mode !== undefined) await file.chmod(mode);
     await file.sync();
     return await file.stat();
   } finally {

@@ -49,10 +49,10 @@ withMysql('outages [mysql] (with Azurite)', () => {
     /** Resolves when the app starts storing its next original: its row has been written (pending) just before. */
     const storing = () =>
       new Promise<void>((resolve) => {
-        const spy = jest.spyOn(storage, 'put').mockImplementationOnce((...args) => {
+        const spy = jest.spyOn(storage, 'putFile').mockImplementationOnce((...args) => {
           spy.mockRestore();
           resolve();
-          return storage.put(...args);
+          return storage.putFile(...args);
         });
       });
 

@@ -316,7 +316,7 @@ describe.each(backends())('resumable uploads (tus) [%s]', (backend) => {
   it('answers 503 when photo storage is down and keeps the partial; a PATCH of no bytes at the end finishes it', async () => {
     const photo = await jpeg(320, 240, 9);
     const location = await created(owner, 'later.jpg', photo.length);
-    const put = jest.spyOn(t.app.get<BlobStorage>(BLOB_STORAGE), 'put').mockRejectedValueOnce(new StorageUnavailableError());
+    const put = jest.spyOn(t.app.get<BlobStorage>(BLOB_STORAGE), 'putFile').mockRejectedValueOnce(new StorageUnavailableError());
     try {
       const down = await patchUpload(owner, location, 0, photo);
       expect(down.status).toBe(503);

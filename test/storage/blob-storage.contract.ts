@@ -1,4 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { BlobNotFoundError, BlobStorage } from '../../src/storage/blob-storage.port';
 import { InvalidBlobKeyError } from '../../src/storage/storage-key';
@@ -69,6 +72,43 @@ export function blobStorageContract(name: string, setup: () => Promise<ContractS
       expect(await keys(storage, '')).toEqual([]);
     });
 
+    it('putFile stores a local file byte-identical and takes it over: the file is gone afterwards', async () => {
+      const bytes = randomBytes(9 * 1024 * 1024 + 123); // more than two 4 MB blocks
+      const path = localFile(bytes);
+      const stored = await storage.putFile('u1/p1/file.jpg', path, JPEG);
+      expect(stored).toMatchObject({ key: 'u1/p1/file.jpg', size: bytes.length });
+      expect(stored.etag).not.toBe('');
+      expect(existsSync(path)).toBe(false);
+
+      const download = await storage.get('u1/p1/file.jpg');
+      expect(download.size).toBe(bytes.length);
+      expect(download.contentType).toBe('image/jpeg');
+      expect(await sha256Of(download.stream)).toBe(sha256(bytes));
+    });
+
+    it('putFile replaces what was under the key', async () => {
+      await storage.put('u1/p1/file.jpg', Readable.from([Buffer.from('before')]), JPEG);
+      await storage.putFile('u1/p1/file.jpg', localFile(Buffer.from('after')), JPEG);
+      expect(await sha256Of((await storage.get('u1/p1/file.jpg')).stream)).toBe(sha256(Buffer.from('after')));
+    });
+
+    it('putFile stores nothing when aborted or the key is unsafe, and leaves the file to its caller', async () => {
+      const controller = new AbortController();
+      controller.abort();
+      const aborted = localFile(randomBytes(1000));
+      await expect(storage.putFile('u1/p1/aborted.jpg', aborted, { ...JPEG, signal: controller.signal })).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      expect(existsSync(aborted)).toBe(true);
+      rmSync(aborted);
+
+      const unsafe = localFile(randomBytes(1000));
+      await expect(storage.putFile('../escape.jpg', unsafe, JPEG)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      expect(existsSync(unsafe)).toBe(true);
+      rmSync(unsafe);
+      expect(await keys(storage, '')).toEqual([]);
+    });
+
     it('throws BlobNotFoundError for a missing blob', async () => {
       await expect(storage.get('u1/p1/missing.jpg')).rejects.toBeInstanceOf(BlobNotFoundError);
       await storage.put('u1/p1/there.jpg', Readable.from([Buffer.from('x')]), JPEG);
@@ -125,6 +165,13 @@ export function blobStorageContract(name: string, setup: () => Promise<ContractS
       await expect(collect(storage.list('/u1'))).rejects.toBeInstanceOf(InvalidBlobKeyError);
     });
   });
+}
+
+/** A new file in the OS's temp folder, for putFile to take over. */
+function localFile(bytes: Buffer): string {
+  const path = join(tmpdir(), `photosphere-put-file-${randomUUID()}.upload`);
+  writeFileSync(path, bytes);
+  return path;
 }
 
 /** A stream of random 64 KB chunks made as they are read; sha256() is known once it has been fully read. */

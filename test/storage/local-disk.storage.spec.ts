@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -70,6 +70,32 @@ describe('LocalDiskStorage on disk', () => {
     await subject.storage.put('u1/p1/a.jpg', Readable.from([Buffer.from('private')]), { contentType: 'image/jpeg' });
     const mode = (path: string) => (statSync(join(subject.root, path)).mode & 0o777).toString(8);
     expect(['', '.incoming', 'u1', 'u1/p1', 'u1/p1/a.jpg'].map(mode)).toEqual(['700', '700', '700', '700', '600']);
+  });
+
+  it('putFile moves a file on the same filesystem into place (same inode, no copy), made private, nothing in .incoming', async () => {
+    const path = join(subject.dataDir, 'spooled.upload');
+    writeFileSync(path, 'spooled photo', { mode: 0o644 });
+    const inode = statSync(path).ino;
+    await subject.storage.putFile('u1/p1/a.jpg', path, { contentType: 'image/jpeg' });
+    const stored = statSync(join(subject.root, 'u1', 'p1', 'a.jpg'));
+    expect({ ino: stored.ino, mode: (stored.mode & 0o777).toString(8) }).toEqual({ ino: inode, mode: '600' });
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(join(subject.root, '.incoming'))).toEqual([]);
+  });
+
+  it('putFile copies a file from another filesystem (EXDEV) and removes it', async () => {
+    const otherFs = mkdtempSync('/dev/shm/photosphere-put-file-'); // tmpfs, not the disk the root is on
+    try {
+      const path = join(otherFs, 'spooled.upload');
+      writeFileSync(path, 'from elsewhere');
+      await subject.storage.putFile('u1/p1/a.jpg', path, { contentType: 'image/jpeg' });
+      expect(readFileSync(join(subject.root, 'u1', 'p1', 'a.jpg'), 'utf8')).toBe('from elsewhere');
+      expect((statSync(join(subject.root, 'u1', 'p1', 'a.jpg')).mode & 0o777).toString(8)).toBe('600');
+      expect(existsSync(path)).toBe(false);
+      expect(readdirSync(join(subject.root, '.incoming'))).toEqual([]);
+    } finally {
+      rmSync(otherFs, { recursive: true, force: true });
+    }
   });
 
   it('removes folders left empty by a delete, up to but not including the root', async () => {
