@@ -243,14 +243,14 @@ describe('the upload panel in a real browser', () => {
     const { page, problems, context, username } = await gallery();
     const requests = tusRequests(page);
     const [file] = await pngs(1, 180, 'stormy');
-    const put = jest.spyOn(t.app.get<BlobStorage>(BLOB_STORAGE), 'put').mockRejectedValueOnce(new StorageUnavailableError());
+    const putFile = jest.spyOn(t.app.get<BlobStorage>(BLOB_STORAGE), 'putFile').mockRejectedValueOnce(new StorageUnavailableError());
     try {
       await problems.during(/status of 503/, async () => {
         await drop(page, [file]);
         await allSettled(page, 1);
       });
     } finally {
-      put.mockRestore();
+      putFile.mockRestore();
     }
     await allDone(page, 1);
     expect(await photosOf(username)).toBe(1);
